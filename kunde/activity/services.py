@@ -1,0 +1,25 @@
+from kunde.activity.models import ActivityEntry
+
+
+def log_activity(*, customer, actor, action: str, summary: str, changes=None) -> ActivityEntry:
+    return ActivityEntry.objects.create(
+        customer=customer, actor=actor, action=action, summary=summary, changes=changes or {}
+    )
+
+
+def field_changes(before: dict, after: dict, labels: dict[str, str]) -> dict:
+    """The fields whose value differs, as {field: {"label", "old", "new"}} with text values."""
+    changes = {}
+    for field, old in before.items():
+        new = after.get(field)
+        if old != new:
+            changes[field] = {"label": labels.get(field, field), "old": _text(old), "new": _text(new)}
+    return changes
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | set):
+        return ", ".join(sorted(str(v) for v in value))
+    return str(value)

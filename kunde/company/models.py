@@ -1,0 +1,51 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kunde.customers.validators import (
+    normalized,
+    validate_bank_account,
+    validate_organization_number,
+)
+from kunde.lib import numbers
+
+
+class Company(models.Model):
+    """The firm that runs Kunde. There is exactly one row; `Company.load()` returns it."""
+
+    name = models.CharField(_("name"), max_length=200, default="Vårt firma AS")
+    organization_number = models.CharField(
+        _("organisation number"), max_length=11, blank=True,
+        validators=[validate_organization_number],
+    )
+    organization_form = models.CharField(_("organisation form"), max_length=10, blank=True)
+    vat_registered = models.BooleanField(_("VAT-registered"), default=True)
+    street = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="NO")
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    bank_account = models.CharField(
+        _("bank account"), max_length=34, blank=True, validators=[validate_bank_account]
+    )
+    customer_number_start = models.PositiveIntegerField(
+        _("first customer number"), default=10000,
+        help_text=_("New customers get the next free number from here."),
+    )
+
+    class Meta:
+        verbose_name = _("our company")
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def load(cls) -> "Company":
+        company, _created = cls.objects.get_or_create(pk=1)
+        return company
+
+    def clean(self):
+        self.organization_number = normalized(
+            numbers.clean_organization_number, self.organization_number
+        )
+        self.bank_account = normalized(numbers.clean_bank_account, self.bank_account)

@@ -1,0 +1,1 @@
+"""Pure helpers with no Django models: number checks, money, formats, the register client."""

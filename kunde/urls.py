@@ -1,0 +1,16 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.i18n import set_language
+
+from kunde.api.api import api_urls
+from kunde.company.views import company_settings
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/customers/", permanent=False)),
+    path("accounts/", include("kunde.accounts.urls")),
+    path("customers/", include("kunde.customers.urls")),
+    path("company/", company_settings, name="company"),
+    path("language/", login_not_required(set_language), name="set_language"),
+    path("api/v1/", api_urls()),
+]
