@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "kunde.accounts.context_processors.permissions",
             ],
+            "builtins": ["kunde.lib.template_filters"],
         },
     },
 ]

@@ -53,7 +53,10 @@ def customer_detail(request, customer_id: int):
     params = selectors.CustomerListParams.from_query(request.GET)
     list_query = params.querystring(page=1)
     previous_id, next_id = selectors.customer_neighbours(customer, params)
-    notes = selectors.customer_notes(customer, limit=selectors.NOTES_ON_PROFILE + 1)
+    all_notes = request.GET.get("notes") == "all"
+    notes = selectors.customer_notes(
+        customer, limit=None if all_notes else selectors.NOTES_ON_PROFILE + 1
+    )
     return render(
         request,
         "customers/detail.html",
@@ -63,8 +66,8 @@ def customer_detail(request, customer_id: int):
             "previous_url": previous_id and _profile_url(previous_id, list_query),
             "next_url": next_id and _profile_url(next_id, list_query),
             "contacts": list(customer.contacts.all()),
-            "notes": notes[: selectors.NOTES_ON_PROFILE],
-            "more_notes": len(notes) > selectors.NOTES_ON_PROFILE,
+            "notes": notes if all_notes else notes[: selectors.NOTES_ON_PROFILE],
+            "more_notes": not all_notes and len(notes) > selectors.NOTES_ON_PROFILE,
             "note_form": NoteForm(),
             "projects": customer_projects(customer),
             "activity": selectors.customer_activity(customer),

@@ -48,8 +48,8 @@ def customer_projects(customer, limit: int = PROJECTS_ON_PROFILE) -> CustomerPro
         )
     )
     totals = TimeEntry.objects.filter(project__customer=customer).aggregate(
-        minutes=Sum("minutes"),
-        minute_ore=Sum(F("minutes") * F("sales_rate_ore"), filter=Q(billable=True)),
+        total_minutes=Sum("minutes"),
+        total_minute_ore=Sum(F("minutes") * F("sales_rate_ore"), filter=Q(billable=True)),
     )
     rows = [
         ProjectSummary(p, p.minutes or 0, p.billable_minutes or 0, _ore(p.minute_ore))
@@ -58,6 +58,6 @@ def customer_projects(customer, limit: int = PROJECTS_ON_PROFILE) -> CustomerPro
     return CustomerProjects(
         projects=rows,
         total_count=Project.objects.filter(customer=customer).count() if len(rows) == limit else len(rows),
-        minutes=totals["minutes"] or 0,
-        value_ore=_ore(totals["minute_ore"]),
+        minutes=totals["total_minutes"] or 0,
+        value_ore=_ore(totals["total_minute_ore"]),
     )

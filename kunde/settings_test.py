@@ -1,0 +1,15 @@
+"""Settings for the test suite: the real settings with a throw-away key and plain static files."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+
+from kunde.settings import *  # noqa: E402,F403
+
+# The production manifest storage needs `collectstatic`; tests serve the source files.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
+WHITENOISE_AUTOREFRESH = True  # serve from the apps' static folders, no collectstatic

@@ -1,0 +1,140 @@
+// Kunde's little JavaScript. Behaviour is attached through data- attributes; every page works
+// without it.
+(function () {
+  "use strict";
+
+  function typing(event) {
+    const el = event.target;
+    return el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
+  }
+
+  // Single-key shortcuts: [data-shortcut="n"] is clicked, [data-shortcut-focus="/"] is focused.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
+    const key = event.key;
+    const focusTarget = document.querySelector('[data-shortcut-focus="' + CSS.escape(key) + '"]');
+    if (focusTarget) { event.preventDefault(); focusTarget.focus(); focusTarget.select && focusTarget.select(); return; }
+    const target = document.querySelector('[data-shortcut="' + CSS.escape(key) + '"]');
+    if (target) { event.preventDefault(); target.click(); return; }
+    // Arrow keys move between the rows of a list; Enter follows the focused link as usual.
+    if (key === "ArrowDown" || key === "ArrowUp") {
+      const links = Array.from(document.querySelectorAll("[data-keyboard-list] [data-row-link]"));
+      if (!links.length) return;
+      const at = links.indexOf(document.activeElement);
+      const next = key === "ArrowDown" ? Math.min(at + 1, links.length - 1) : Math.max(at - 1, 0);
+      event.preventDefault();
+      links[at === -1 ? 0 : next].focus();
+    }
+  });
+
+  // Down arrow from the search box goes to the first customer.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowDown" && event.target.matches("[data-shortcut-focus]")) {
+      const first = document.querySelector("[data-keyboard-list] [data-row-link]");
+      if (first) { event.preventDefault(); first.focus(); }
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-autosubmit]")) event.target.form.submit();
+  });
+
+  document.addEventListener("submit", function (event) {
+    const message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const summary = document.querySelector("[data-autofocus]");
+    if (summary) summary.focus();
+    document.querySelectorAll("[data-register-lookup]").forEach(registerLookup);
+  });
+
+  // Business-register lookup on the customer form: type a name or an organisation number,
+  // pick a match, and the form is filled in. Manual entry always stays possible.
+  function registerLookup(box) {
+    const input = box.querySelector("input");
+    const status = box.querySelector(".register-status");
+    const results = box.querySelector(".register-results");
+    let timer = null;
+    let controller = null;
+
+    function say(text, isError) {
+      status.textContent = text;
+      status.classList.toggle("error", Boolean(isError));
+    }
+
+    function set(name, value) {
+      const field = document.querySelector('[name="' + name + '"]');
+      if (field && value !== undefined && value !== null) field.value = value;
+    }
+
+    function fill(entity) {
+      const postal = entity.postal_address || entity.business_address;
+      const business = entity.business_address;
+      set("name", entity.name);
+      set("organization_number", entity.organization_number);
+      set("organization_form", entity.organization_form);
+      set("kind", "company");
+      set("country", business.country || "NO");
+      set("vat_number", entity.vat_registered ? "NO" + entity.organization_number + "MVA" : "");
+      set("postal_street", postal.lines.join(", "));
+      set("postal_postcode", postal.postcode);
+      set("postal_city", postal.city);
+      set("postal_country", postal.country || "NO");
+      if (entity.postal_address) {
+        set("visiting_street", business.lines.join(", "));
+        set("visiting_postcode", business.postcode);
+        set("visiting_city", business.city);
+      }
+      results.replaceChildren();
+      say(box.dataset.msgFilled + " " + entity.name);
+      document.querySelector('[name="name"]').focus();
+    }
+
+    function show(items) {
+      results.replaceChildren();
+      items.forEach(function (entity) {
+        const li = document.createElement("li");
+        const button = document.createElement("button");
+        button.type = "button";
+        const city = (entity.business_address && entity.business_address.city) || "";
+        button.textContent = entity.name + " · " + entity.organization_number +
+          (entity.organization_form ? " " + entity.organization_form : "") + (city ? " · " + city : "") +
+          (entity.deleted ? " (deleted)" : "");
+        button.addEventListener("click", function () { fill(entity); });
+        li.appendChild(button);
+        results.appendChild(li);
+      });
+    }
+
+    async function lookup() {
+      const query = input.value.trim();
+      if (query.length < 3) { results.replaceChildren(); say(""); return; }
+      if (controller) controller.abort();
+      controller = new AbortController();
+      let timedOut = false;
+      const timeout = setTimeout(function () { timedOut = true; controller.abort(); }, 6000);
+      say("…");
+      try {
+        const response = await fetch(box.dataset.url + "?q=" + encodeURIComponent(query), {
+          signal: controller.signal, headers: { Accept: "application/json" },
+        });
+        const data = await response.json();
+        show(data.results || []);
+        if (data.error) say(data.error, true);
+        else say(data.results.length ? "" : box.dataset.msgNone);
+      } catch (error) {
+        if (error.name === "AbortError" && !timedOut) return;  // replaced by a newer lookup
+        say(box.dataset.msgUnavailable, true);
+      } finally {
+        clearTimeout(timeout);
+      }
+    }
+
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(lookup, 300); });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); clearTimeout(timer); lookup(); }
+    });
+  }
+})();
