@@ -9,7 +9,10 @@ def _user(username, role, first_name, last_name):
     from kunde.accounts.models import User
 
     return User.objects.create_user(
-        username=username, password=PASSWORD, role=role, first_name=first_name,
+        username=username,
+        password=PASSWORD,
+        role=role,
+        first_name=first_name,
         last_name=last_name,
     )
 

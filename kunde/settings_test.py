@@ -13,3 +13,5 @@ STORAGES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 WHITENOISE_AUTOREFRESH = True  # serve from the apps' static folders, no collectstatic
+# Tests read English messages; one test checks the Norwegian interface explicitly.
+LANGUAGE_CODE = "en"

@@ -53,6 +53,9 @@ class ApiToken(models.Model):
 
     objects = ApiTokenQuerySet.as_manager()
 
+    def __str__(self):
+        return f"{self.user}: {self.name}"
+
     @classmethod
     def issue(cls, *, user: User, name: str) -> tuple["ApiToken", str]:
         key = secrets.token_urlsafe(32)

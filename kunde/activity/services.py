@@ -13,7 +13,11 @@ def field_changes(before: dict, after: dict, labels: dict[str, str]) -> dict:
     for field, old in before.items():
         new = after.get(field)
         if old != new:
-            changes[field] = {"label": labels.get(field, field), "old": _text(old), "new": _text(new)}
+            changes[field] = {
+                "label": labels.get(field, field),
+                "old": _text(old),
+                "new": _text(new),
+            }
     return changes
 
 

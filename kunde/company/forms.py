@@ -7,7 +7,16 @@ class CompanyForm(forms.ModelForm):
     class Meta:
         model = Company
         fields = [
-            "name", "organization_number", "organization_form", "vat_registered", "street",
-            "postcode", "city", "country", "email", "phone", "bank_account",
+            "name",
+            "organization_number",
+            "organization_form",
+            "vat_registered",
+            "street",
+            "postcode",
+            "city",
+            "country",
+            "email",
+            "phone",
+            "bank_account",
             "customer_number_start",
         ]

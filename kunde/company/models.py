@@ -14,7 +14,9 @@ class Company(models.Model):
 
     name = models.CharField(_("name"), max_length=200, default="Vårt firma AS")
     organization_number = models.CharField(
-        _("organisation number"), max_length=11, blank=True,
+        _("organisation number"),
+        max_length=11,
+        blank=True,
         validators=[validate_organization_number],
     )
     organization_form = models.CharField(_("organisation form"), max_length=10, blank=True)
@@ -29,7 +31,8 @@ class Company(models.Model):
         _("bank account"), max_length=34, blank=True, validators=[validate_bank_account]
     )
     customer_number_start = models.PositiveIntegerField(
-        _("first customer number"), default=10000,
+        _("first customer number"),
+        default=10000,
         help_text=_("New customers get the next free number from here."),
     )
 

@@ -10,7 +10,8 @@ class CustomerForm(forms.ModelForm):
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     allow_duplicate_organization = forms.BooleanField(
-        label=_("Create a duplicate anyway"), required=False,
+        label=_("Create a duplicate anyway"),
+        required=False,
         help_text=_("Another customer has this organisation number."),
     )
 

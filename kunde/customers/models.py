@@ -56,7 +56,10 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("type"), max_length=10, choices=CustomerKind, default="company")
     organization_number = models.CharField(
-        _("organisation number"), max_length=11, blank=True, db_index=True,
+        _("organisation number"),
+        max_length=11,
+        blank=True,
+        db_index=True,
         validators=[validate_organization_number],
     )
     organization_form = models.CharField(_("organisation form"), max_length=10, blank=True)
@@ -87,15 +90,20 @@ class Customer(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language, default="nb")
     currency = models.CharField(_("currency"), max_length=3, default="NOK")
     account_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="managed_customers", verbose_name=_("account manager"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_customers",
+        verbose_name=_("account manager"),
     )
 
     invoice_delivery = models.CharField(
         _("preferred invoice type"), max_length=10, choices=InvoiceDelivery, default="email"
     )
     external_invoice_email = models.EmailField(
-        _("external receiver"), blank=True,
+        _("external receiver"),
+        blank=True,
         help_text=_("Invoices go to this address instead of the customer's own e-mail."),
     )
     ehf_status = models.CharField(
@@ -134,6 +142,13 @@ class Customer(models.Model):
                 self.vat_number = numbers.clean_vat_number(self.vat_number, self.country)
             except ValueError as exc:
                 errors["vat_number"] = str(exc)
+            else:
+                own = numbers.vat_number_for(self.organization_number)
+                if self.country == "NO" and self.organization_number and self.vat_number != own:
+                    errors["vat_number"] = _(
+                        "The VAT number does not belong to the organisation number "
+                        "(expected %(own)s)."
+                    ) % {"own": own}
         if self.invoice_delivery == InvoiceDelivery.EHF and not self.organization_number:
             errors["invoice_delivery"] = _(
                 "EHF needs an organisation number: the EHF receiver is found from it."
@@ -144,8 +159,12 @@ class Customer(models.Model):
     def refresh_derived_fields(self, contact_names: list[str]) -> None:
         self.sort_name = self.name.casefold().strip()
         parts = [
-            str(self.number), self.name, self.organization_number, self.email,
-            self.invoice_email, *contact_names,
+            str(self.number),
+            self.name,
+            self.organization_number,
+            self.email,
+            self.invoice_email,
+            *contact_names,
         ]
         self.search_text = " ".join(p for p in parts if p).casefold()
 

@@ -98,8 +98,16 @@ def customer_list_page(params: CustomerListParams):
         params.filtered()
         .select_related("account_manager")
         .only(
-            "id", "number", "name", "organization_number", "status", "postal_city", "email",
-            "phone", "account_manager__first_name", "account_manager__last_name",
+            "id",
+            "number",
+            "name",
+            "organization_number",
+            "status",
+            "postal_city",
+            "email",
+            "phone",
+            "account_manager__first_name",
+            "account_manager__last_name",
             "account_manager__username",
         )
         .order_by(*params.order_by)
@@ -108,7 +116,9 @@ def customer_list_page(params: CustomerListParams):
     return paginator.get_page(params.page)
 
 
-def customer_neighbours(customer: Customer, params: CustomerListParams) -> tuple[int | None, int | None]:
+def customer_neighbours(
+    customer: Customer, params: CustomerListParams
+) -> tuple[int | None, int | None]:
     """Ids of the customers before and after this one in the list, across pages (keyset)."""
     field, descending = SORTS[params.sort]
     value = getattr(customer, field)

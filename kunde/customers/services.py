@@ -12,12 +12,34 @@ from kunde.customers.models import Contact, Customer, Note, Tag
 
 # The master-data fields a user edits (forms and the API use this list).
 EDITABLE_FIELDS = [
-    "number", "name", "kind", "organization_number", "organization_form", "vat_number", "country",
-    "status", "postal_street", "postal_postcode", "postal_city", "postal_country",
-    "visiting_street", "visiting_postcode", "visiting_city",
-    "delivery_street", "delivery_postcode", "delivery_city",
-    "email", "invoice_email", "phone", "website", "bank_account", "language", "currency",
-    "account_manager", "invoice_delivery", "external_invoice_email",
+    "number",
+    "name",
+    "kind",
+    "organization_number",
+    "organization_form",
+    "vat_number",
+    "country",
+    "status",
+    "postal_street",
+    "postal_postcode",
+    "postal_city",
+    "postal_country",
+    "visiting_street",
+    "visiting_postcode",
+    "visiting_city",
+    "delivery_street",
+    "delivery_postcode",
+    "delivery_city",
+    "email",
+    "invoice_email",
+    "phone",
+    "website",
+    "bank_account",
+    "language",
+    "currency",
+    "account_manager",
+    "invoice_delivery",
+    "external_invoice_email",
 ]
 CONTACT_FIELDS = ["name", "role", "email", "phone", "is_primary"]
 
@@ -46,8 +68,10 @@ def _check_duplicate_organization(customer: Customer, allow_duplicate: bool) -> 
         raise ValidationError(
             {
                 "organization_number": ValidationError(
-                    _("Customer %(other)s has the same organisation number. Save again with "
-                      "“create a duplicate anyway” to continue; duplicates can be merged later.")
+                    _(
+                        "Customer %(other)s has the same organisation number. Save again with "
+                        "“create a duplicate anyway” to continue; duplicates can be merged later."
+                    )
                     % {"other": other},
                     code="duplicate_organization",
                 )
@@ -92,7 +116,9 @@ def customer_create(*, actor, data: dict, tags=(), allow_duplicate_organization=
                 customer.save()
                 customer.tags.set(tags)
                 log_activity(
-                    customer=customer, actor=actor, action="customer.created",
+                    customer=customer,
+                    actor=actor,
+                    action="customer.created",
                     summary=_("Customer created"),
                 )
             return customer
@@ -106,7 +132,12 @@ def customer_create(*, actor, data: dict, tags=(), allow_duplicate_organization=
 
 
 def customer_update(
-    *, actor, customer: Customer, data: dict, expected_version: int | None, tags=None,
+    *,
+    actor,
+    customer: Customer,
+    data: dict,
+    expected_version: int | None,
+    tags=None,
     allow_duplicate_organization=False,
 ) -> Customer:
     """Change master data. `expected_version` is the version the editor loaded (None: no check)."""
@@ -126,7 +157,10 @@ def customer_update(
         for field, value in data.items():
             setattr(fresh, field, value)
         fresh.full_clean()
-        if "organization_number" in data and before["organization_number"] != fresh.organization_number:
+        if (
+            "organization_number" in data
+            and before["organization_number"] != fresh.organization_number
+        ):
             _check_duplicate_organization(fresh, allow_duplicate_organization)
         new_tags = old_tags if tags is None else list(tags)
         changes = field_changes(before, _snapshot(fresh, new_tags), _labels())
@@ -138,8 +172,11 @@ def customer_update(
         if tags is not None:
             fresh.tags.set(new_tags)
         log_activity(
-            customer=fresh, actor=actor, action="customer.updated",
-            summary=_("Changed %(fields)s") % {"fields": ", ".join(c["label"] for c in changes.values())},
+            customer=fresh,
+            actor=actor,
+            action="customer.updated",
+            summary=_("Changed %(fields)s")
+            % {"fields": ", ".join(c["label"] for c in changes.values())},
             changes=changes,
         )
     return fresh
@@ -151,11 +188,12 @@ def _refresh_search_text(customer: Customer) -> None:
 
 
 def _save_contact(contact: Contact) -> None:
-    contact.full_clean()
+    """Save inside the caller's transaction; a new primary contact replaces the old one."""
     if contact.is_primary:
         contact.customer.contacts.exclude(pk=contact.pk).filter(is_primary=True).update(
             is_primary=False
         )
+    contact.full_clean()
     contact.save()
     _refresh_search_text(contact.customer)
 
@@ -168,7 +206,9 @@ def contact_add(*, actor, customer: Customer, data: dict) -> Contact:
             contact.is_primary = True
         _save_contact(contact)
         log_activity(
-            customer=customer, actor=actor, action="contact.added",
+            customer=customer,
+            actor=actor,
+            action="contact.added",
             summary=_("Contact %(name)s added") % {"name": contact.name},
         )
     return contact
@@ -184,8 +224,11 @@ def contact_update(*, actor, contact: Contact, data: dict) -> Contact:
         changes = field_changes(before, {f: getattr(contact, f) for f in CONTACT_FIELDS}, labels)
         if changes:
             log_activity(
-                customer=contact.customer, actor=actor, action="contact.updated",
-                summary=_("Contact %(name)s changed") % {"name": contact.name}, changes=changes,
+                customer=contact.customer,
+                actor=actor,
+                action="contact.updated",
+                summary=_("Contact %(name)s changed") % {"name": contact.name},
+                changes=changes,
             )
     return contact
 
@@ -196,7 +239,9 @@ def contact_remove(*, actor, contact: Contact) -> None:
         contact.delete()
         _refresh_search_text(customer)
         log_activity(
-            customer=customer, actor=actor, action="contact.removed",
+            customer=customer,
+            actor=actor,
+            action="contact.removed",
             summary=_("Contact %(name)s removed") % {"name": contact.name},
         )
 
@@ -227,7 +272,10 @@ def note_update(*, actor, note: Note, text: str) -> Note:
         note.text = _clean_note_text(text)
         note.save()
         log_activity(
-            customer=note.customer, actor=actor, action="note.updated", summary=_("Note changed"),
+            customer=note.customer,
+            actor=actor,
+            action="note.updated",
+            summary=_("Note changed"),
             changes={"text": {"label": str(_("note")), "old": old, "new": note.text}},
         )
     return note
@@ -238,7 +286,10 @@ def note_delete(*, actor, note: Note) -> None:
     with transaction.atomic():
         note.delete()
         log_activity(
-            customer=note.customer, actor=actor, action="note.deleted", summary=_("Note deleted"),
+            customer=note.customer,
+            actor=actor,
+            action="note.deleted",
+            summary=_("Note deleted"),
             changes={"text": {"label": str(_("note")), "old": note.text, "new": ""}},
         )
 
@@ -247,5 +298,7 @@ def tags_by_name(names: list[str]) -> list[Tag]:
     tags = list(Tag.objects.filter(name__in=names))
     missing = set(names) - {tag.name for tag in tags}
     if missing:
-        raise ValidationError({"tags": _("Unknown tags: %(tags)s") % {"tags": ", ".join(sorted(missing))}})
+        raise ValidationError(
+            {"tags": _("Unknown tags: %(tags)s") % {"tags": ", ".join(sorted(missing))}}
+        )
     return tags

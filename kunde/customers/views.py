@@ -96,8 +96,10 @@ def _save_customer_form(request, form: CustomerForm, customer: Customer | None):
     except services.StaleEdit:
         form.add_error(
             None,
-            _("Someone else saved this customer after you opened it. Your changes are not "
-              "saved: open the customer again to see the current data, then make your change."),
+            _(
+                "Someone else saved this customer after you opened it. Your changes are not "
+                "saved: open the customer again to see the current data, then make your change."
+            ),
         )
     return None
 
@@ -150,8 +152,10 @@ def register_lookup(request):
         return JsonResponse(
             {
                 "results": [],
-                "error": _("The business register does not answer right now. "
-                           "You can fill in the customer by hand."),
+                "error": _(
+                    "The business register does not answer right now. "
+                    "You can fill in the customer by hand."
+                ),
             },
             status=503,
         )

@@ -1,8 +1,10 @@
 """Checks and formats for Norwegian identifiers, on top of python-stdnum.
 
-Each `clean_*` returns the compact form or raises `ValueError` with a message fit for a user.
+Each `clean_*` returns the compact form or raises `ValueError` with a message fit for a user
+(translated into the active language).
 """
 
+from django.utils.translation import gettext as _
 from stdnum import iban
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.no import kontonr, mva, orgnr
@@ -13,11 +15,11 @@ def clean_organization_number(value: str) -> str:
         number = orgnr.validate(value)
     except StdnumError as exc:
         raise ValueError(
-            "Not a valid Norwegian organisation number (9 digits with a correct check digit)."
+            _("Not a valid Norwegian organisation number (9 digits with a correct check digit).")
         ) from exc
     # stdnum accepts any 9 digits that pass MOD11; the register only hands out 8xx and 9xx.
     if number[0] not in "89":
-        raise ValueError("Norwegian organisation numbers start with 8 or 9.")
+        raise ValueError(_("Norwegian organisation numbers start with 8 or 9."))
     return number
 
 
@@ -36,9 +38,11 @@ def clean_vat_number(value: str, country: str) -> str:
     if country != "NO":
         return compact
     try:
-        return mva.validate(compact)
+        return "NO" + mva.validate(compact).removeprefix("NO")
     except StdnumError as exc:
-        raise ValueError("A Norwegian VAT number is NO, the organisation number, and MVA.") from exc
+        raise ValueError(
+            _("A Norwegian VAT number is NO, the organisation number, and MVA.")
+        ) from exc
 
 
 def clean_bank_account(value: str) -> str:
@@ -49,12 +53,12 @@ def clean_bank_account(value: str) -> str:
             return kontonr.validate(compact)
         except StdnumError as exc:
             raise ValueError(
-                "Not a valid Norwegian account number (11 digits with a correct check digit)."
+                _("Not a valid Norwegian account number (11 digits with a correct check digit).")
             ) from exc
     try:
         return iban.validate(compact)
     except StdnumError as exc:
-        raise ValueError("Not a valid Norwegian account number or IBAN.") from exc
+        raise ValueError(_("Not a valid Norwegian account number or IBAN.")) from exc
 
 
 def format_bank_account(value: str) -> str:

@@ -1,30 +1,24 @@
 """Template filters for Norwegian numbers, money and hours; built into every template."""
 
 from django import template
-from django.utils.translation import get_language
 
 from kunde.lib import money, numbers
 
 register = template.Library()
 
-_LOCALES = {"nb": "nb_NO", "en": "en_GB"}
 
-
-def _locale() -> str:
-    return _LOCALES.get((get_language() or "nb")[:2], "nb_NO")
-
-
+# Money and hours are shown in Norwegian format in both languages of the interface.
 @register.filter
 def ore(value, currency="NOK"):
-    """Øre as money in the user's language: 1 234,50 kr or NOK 1,234.50."""
+    """Øre as money: 1 234,50 kr."""
     if value is None or value == "":
         return ""
-    return money.format_money(int(value), currency or "NOK", _locale())
+    return money.format_money(int(value), currency or "NOK")
 
 
 @register.filter
 def hours(minutes):
-    return money.format_hours(int(minutes or 0), _locale())
+    return money.format_hours(int(minutes or 0))
 
 
 @register.filter

@@ -17,14 +17,20 @@ class Project(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=ProjectStatus, default="active")
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="managed_projects", verbose_name=_("project manager"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_projects",
+        verbose_name=_("project manager"),
     )
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["customer", "status", "-start_date"], name="project_customer")]
+        indexes = [
+            models.Index(fields=["customer", "status", "-start_date"], name="project_customer")
+        ]
 
     def __str__(self):
         return f"{self.number} {self.name}"
@@ -49,6 +55,9 @@ class TimeEntry(models.Model):
     class Meta:
         indexes = [models.Index(fields=["project", "date"], name="time_entry_project_date")]
 
+    def __str__(self):
+        return f"{self.date} {self.employee}: {self.minutes} min"
+
 
 class Expense(models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="expenses")
@@ -61,3 +70,6 @@ class Expense(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["project", "date"], name="expense_project_date")]
+
+    def __str__(self):
+        return f"{self.date} {self.description}"

@@ -44,7 +44,9 @@ def customer_projects(customer, limit: int = PROJECTS_ON_PROFILE) -> CustomerPro
         )
         .order_by(
             # open projects before completed ones; newest first within each
-            Case(When(status=ProjectStatus.COMPLETED, then=1), default=0), "-start_date", "-id"
+            Case(When(status=ProjectStatus.COMPLETED, then=1), default=0),
+            "-start_date",
+            "-id",
         )
     )
     totals = TimeEntry.objects.filter(project__customer=customer).aggregate(
@@ -57,7 +59,9 @@ def customer_projects(customer, limit: int = PROJECTS_ON_PROFILE) -> CustomerPro
     ]
     return CustomerProjects(
         projects=rows,
-        total_count=Project.objects.filter(customer=customer).count() if len(rows) == limit else len(rows),
+        total_count=Project.objects.filter(customer=customer).count()
+        if len(rows) == limit
+        else len(rows),
         minutes=totals["total_minutes"] or 0,
         value_ore=_ore(totals["total_minute_ore"]),
     )

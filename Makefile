@@ -1,0 +1,53 @@
+# The two commands a new user needs: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export KUNDE_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test bench lint format messages clean
+
+# Runtime dependencies, pinned; reinstalled when a requirements file changes.
+$(VENV)/.runtime: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Kunde needs Python 3.11 or newer (found $$($(PYTHON) --version))."; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Compiled translations (.mo) are built, not committed; Babel compiles them without gettext.
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel compile --domain django --directory kunde/locale --statistics
+
+run: $(VENV)/.runtime messages
+	DEBUG=1 $(BIN)/kunde migrate --noinput
+	DEBUG=1 $(BIN)/kunde demo
+	@echo ""
+	@echo "  Kunde runs at http://127.0.0.1:8000/  (Ctrl+C stops it)"
+	@echo "  Sign in as admin / kunde-demo  (also finance, manager, reader: same password)"
+	@echo ""
+	DEBUG=1 $(BIN)/kunde runserver 127.0.0.1:8000
+
+test: $(VENV)/.dev messages
+	scripts/ensure-chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.runtime
+	DEBUG=1 $(BIN)/kunde bench
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var test-results build *.egg-info
