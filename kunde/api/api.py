@@ -59,7 +59,9 @@ def _rejected(request, exc: ValidationError):
 def _malformed(request, exc: SchemaError):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query")]
+        location = [
+            str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query")
+        ]
         errors.setdefault(".".join(location) or "__all__", []).append(error.get("msg", "invalid"))
     return api.create_response(request, {"errors": errors}, status=422)
 

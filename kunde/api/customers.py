@@ -1,15 +1,18 @@
-from datetime import datetime
+"""Customers, their contacts and notes, over the services and selectors of kunde.customers."""
 
-from django.conf import settings
+from datetime import datetime
+from typing import Literal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
 
 from kunde.accounts.models import Role, User
 from kunde.api.api import api
 from kunde.customers import selectors, services
-from kunde.customers.models import Contact, Customer, Note
+from kunde.customers.models import Contact, Customer, CustomerStatus, Note
 
 
 def _require_editor(request) -> None:
@@ -105,12 +108,12 @@ class CustomerPage(Schema):
 
 
 class ListFilters(Schema):
-    q: str = ""
-    status: str = ""
-    tag: int | None = None
-    manager: int | None = None
-    sort: str = "name"
-    page: int = 1
+    q: str = Field("", description="Words to find in number, name, org. number, e-mail, contacts.")
+    status: CustomerStatus | None = None
+    tag: int | None = Field(None, description="Tag id.")
+    manager: int | None = Field(None, description="User id of the account manager.")
+    sort: Literal["name", "-name", "number", "-number", "newest"] = "name"
+    page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=200)
 
 
@@ -123,11 +126,15 @@ def _master_data(payload: CustomerIn) -> tuple[dict, list | None]:
         if value is None and field not in ("number", "account_manager"):
             data[field] = ""  # null means "empty" for text fields
     if "account_manager" in data and data["account_manager"] is not None:
-        manager = User.objects.filter(pk=data["account_manager"], is_active=True).exclude(
-            role=Role.READ_ONLY
-        ).first()
+        manager = (
+            User.objects.filter(pk=data["account_manager"], is_active=True)
+            .exclude(role=Role.READ_ONLY)
+            .first()
+        )
         if manager is None:
-            raise ValidationError({"account_manager": "No active user with that id may manage customers."})
+            raise ValidationError(
+                {"account_manager": "No active user with that id may manage customers."}
+            )
         data["account_manager"] = manager
     if data.get("number") is None:
         data.pop("number", None)
@@ -143,9 +150,7 @@ def _customer(customer_id: int) -> Customer:
 
 @api.get("/customers", response=CustomerPage, tags=["customers"])
 def list_customers(request, filters: Query[ListFilters]):
-    params = selectors.CustomerListParams.from_query(
-        {k: v for k, v in filters.dict().items() if v is not None and k != "page_size"}
-    )
+    params = selectors.CustomerListParams.from_query(filters.dict(exclude_none=True))
     customers = params.filtered().prefetch_related("tags").order_by(*params.order_by)
     page = Paginator(customers, filters.page_size).get_page(filters.page)
     return {
@@ -161,32 +166,40 @@ def create_customer(request, payload: CustomerIn):
     _require_editor(request)
     data, tags = _master_data(payload)
     customer = services.customer_create(
-        actor=request.user, data=data, tags=tags or [],
+        actor=request.user,
+        data=data,
+        tags=tags or [],
         allow_duplicate_organization=payload.confirm_duplicate,
     )
-    return 201, _customer(customer.pk)
+    return _customer(customer.pk)
 
 
 @api.get("/customers/{customer_id}", response=CustomerOut, tags=["customers"])
-def get_customer(request, response, customer_id: int):
+def get_customer(request, response: HttpResponse, customer_id: int):
     customer = _customer(customer_id)
     response["ETag"] = f'"{customer.version}"'
     return customer
 
 
 @api.patch("/customers/{customer_id}", response=CustomerOut, tags=["customers"])
-def update_customer(request, response, customer_id: int, payload: CustomerIn):
+def update_customer(request, response: HttpResponse, customer_id: int, payload: CustomerIn):
     _require_editor(request)
     customer = _customer(customer_id)
     expected = payload.version
     if expected is None and request.headers.get("If-Match"):
         try:
-            expected = int(request.headers["If-Match"].strip('"'))
+            expected = int(request.headers["If-Match"].removeprefix("W/").strip('"'))
         except ValueError:
-            raise ValidationError({"version": "If-Match must be the ETag of the customer."}) from None
+            raise ValidationError(
+                {"version": "If-Match must be the ETag of the customer."}
+            ) from None
     data, tags = _master_data(payload)
     customer = services.customer_update(
-        actor=request.user, customer=customer, data=data, expected_version=expected, tags=tags,
+        actor=request.user,
+        customer=customer,
+        data=data,
+        expected_version=expected,
+        tags=tags,
         allow_duplicate_organization=payload.confirm_duplicate,
     )
     customer = _customer(customer.pk)
@@ -211,7 +224,7 @@ class ContactIn(Schema):
     role: str | None = None
     email: str | None = None
     phone: str | None = None
-    is_primary: bool | None = None
+    is_primary: bool = False
 
 
 def _contact_data(payload: ContactIn) -> dict:
@@ -228,7 +241,7 @@ def create_contact(request, customer_id: int, payload: ContactIn):
     _require_editor(request)
     data = _contact_data(payload)
     data.setdefault("is_primary", False)
-    return 201, services.contact_add(actor=request.user, customer=_customer(customer_id), data=data)
+    return services.contact_add(actor=request.user, customer=_customer(customer_id), data=data)
 
 
 def _contact(customer_id: int, contact_id: int) -> Contact:
@@ -244,11 +257,12 @@ def update_contact(request, customer_id: int, contact_id: int, payload: ContactI
     return services.contact_update(actor=request.user, contact=contact, data=_contact_data(payload))
 
 
-@api.delete("/customers/{customer_id}/contacts/{contact_id}", response={204: None}, tags=["contacts"])
+@api.delete(
+    "/customers/{customer_id}/contacts/{contact_id}", response={204: None}, tags=["contacts"]
+)
 def delete_contact(request, customer_id: int, contact_id: int):
     _require_editor(request)
     services.contact_remove(actor=request.user, contact=_contact(customer_id, contact_id))
-    return 204, None
 
 
 # Notes --------------------------------------------------------------------------------------
@@ -278,7 +292,7 @@ def list_notes(request, customer_id: int, limit: int = 100):
 @api.post("/customers/{customer_id}/notes", response={201: NoteOut}, tags=["notes"])
 def create_note(request, customer_id: int, payload: NoteIn):
     _require_editor(request)
-    return 201, services.note_add(actor=request.user, customer=_customer(customer_id), text=payload.text)
+    return services.note_add(actor=request.user, customer=_customer(customer_id), text=payload.text)
 
 
 def _note(customer_id: int, note_id: int) -> Note:
@@ -290,11 +304,12 @@ def _note(customer_id: int, note_id: int) -> Note:
 @api.patch("/customers/{customer_id}/notes/{note_id}", response=NoteOut, tags=["notes"])
 def update_note(request, customer_id: int, note_id: int, payload: NoteIn):
     _require_editor(request)
-    return services.note_update(actor=request.user, note=_note(customer_id, note_id), text=payload.text)
+    return services.note_update(
+        actor=request.user, note=_note(customer_id, note_id), text=payload.text
+    )
 
 
 @api.delete("/customers/{customer_id}/notes/{note_id}", response={204: None}, tags=["notes"])
 def delete_note(request, customer_id: int, note_id: int):
     _require_editor(request)
     services.note_delete(actor=request.user, note=_note(customer_id, note_id))
-    return 204, None

@@ -69,8 +69,8 @@ def _check_duplicate_organization(customer: Customer, allow_duplicate: bool) -> 
             {
                 "organization_number": ValidationError(
                     _(
-                        "Customer %(other)s has the same organisation number. Save again with "
-                        "“create a duplicate anyway” to continue; duplicates can be merged later."
+                        "Customer %(other)s has the same organisation number. Confirm to create "
+                        "a duplicate anyway; duplicates can be merged later."
                     )
                     % {"other": other},
                     code="duplicate_organization",
@@ -146,7 +146,8 @@ def customer_update(
         raise ValueError(f"Not editable: {sorted(unknown)}")
     with transaction.atomic():
         fresh = (
-            Customer.objects.select_for_update()
+            # of=self: PostgreSQL cannot lock the nullable side of the account-manager join.
+            Customer.objects.select_for_update(of=("self",))
             .select_related("account_manager")
             .get(pk=customer.pk)
         )
