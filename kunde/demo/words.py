@@ -1,5 +1,8 @@
 """The Norwegian words, names and places the demo data is built from. Plain data, no logic."""
 
+# The lists stay packed, several words a line, so that they read as lists.
+# fmt: off
+
 FIRST_NAMES = [
     "Anne", "Inger", "Kari", "Marit", "Ingrid", "Liv", "Eva", "Berit", "Astrid", "Bjørg",
     "Hilde", "Anna", "Solveig", "Marianne", "Randi", "Ida", "Nina", "Maria", "Elisabeth", "Kristin",
@@ -144,3 +147,4 @@ EXPENSES = [
     "Reise Oslo–Bergen", "Hotell", "Programvarelisens", "Kursmateriell", "Taxi",
     "Lunsj under workshop", "Leie av møterom", "Flyreise", "Parkering", "Trykking av rapport",
 ]
+# fmt: on

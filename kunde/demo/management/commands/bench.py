@@ -1,0 +1,51 @@
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from kunde.demo.bench import bench_data_ensure, bench_run
+from kunde.demo.benchdb import bench_database_path, bench_size
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the customer profile, the customer list with and without a search, and "
+        "previous/next, on 100,000 demo customers (5,000 with --quick). Prints one JSON object "
+        "per line: name, median_ms, queries (of one request), n, and the data sizes; pages "
+        "are timed with DEBUG off, as in production. "
+        "Without DATABASE_URL the bench uses its own SQLite file, var/bench-100000.sqlite3 "
+        "(var/bench-5000.sqlite3 with --quick), builds the demo data there once (seed 1) and "
+        "reuses it on later runs. With DATABASE_URL (for example PostgreSQL) it migrates that "
+        "database and measures on its data as it is; only an empty database gets the demo "
+        "data."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--quick", action="store_true", help="Measure on 5,000 customers instead of 100,000."
+        )
+        parser.add_argument(
+            "--n", type=int, default=30, help="Timed requests per measurement (default 30)."
+        )
+        parser.add_argument(
+            "--warmup", type=int, default=5, help="Untimed requests before (default 5)."
+        )
+
+    def handle(self, *args, quick: bool, n: int, warmup: int, **options):
+        if n < 1 or warmup < 0:
+            raise CommandError("--n must be at least 1 and --warmup at least 0.")
+        database = settings.DATABASES["default"]
+        own = database["ENGINE"] == "django.db.backends.sqlite3" and (
+            Path(str(database["NAME"])).resolve() == bench_database_path(quick).resolve()
+        )
+        call_command("migrate", verbosity=0)
+        # Progress goes to stderr: stdout carries only the JSON lines.
+        bench_data_ensure(
+            customers=bench_size(quick),
+            own_database=own,
+            log=lambda message: self.stderr.write(message, style_func=str),
+        )
+        for row in bench_run(n=n, warmup=warmup):
+            self.stdout.write(json.dumps(row, ensure_ascii=False))

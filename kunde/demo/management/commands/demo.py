@@ -1,0 +1,52 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from kunde.demo.firm import PASSWORD
+from kunde.demo.generator import DemoDataPresent, demo_data_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the configured database with believable Norwegian demo data: users (admin, "
+        f"finance, manager, reader and more employees, all with the password '{PASSWORD}'), "
+        "our company, tags, customers with contacts, notes and activity, and projects with hours "
+        "and expenses. The same --seed gives the same data. On a database that already has "
+        "customers nothing is added, unless --append asks for more customers after the highest "
+        "number."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--customers", type=int, default=300, help="How many customers (default 300)."
+        )
+        parser.add_argument(
+            "--seed", type=int, default=1, help="Seed for the random choices (default 1)."
+        )
+        parser.add_argument(
+            "--append",
+            action="store_true",
+            help="Add the customers, numbered after the highest, to a database that already "
+            "has customers.",
+        )
+
+    def handle(self, *args, customers: int, seed: int, append: bool, **options):
+        if customers < 1:
+            raise CommandError("--customers must be at least 1.")
+        try:
+            summary = demo_data_create(
+                customers=customers, seed=seed, append=append, log=self.stdout.write
+            )
+        except DemoDataPresent as exc:
+            self.stdout.write(
+                f"Demo data already present ({exc.customers} customers); nothing added. "
+                "Use --append to add more."
+            )
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {summary.customers:,} customers, {summary.contacts:,} contacts, "
+                f"{summary.notes:,} notes, {summary.projects:,} projects, "
+                f"{summary.time_entries:,} time entries and {summary.expenses:,} expenses "
+                f"in {summary.seconds:.1f} s. Sign in as admin, finance, manager or reader "
+                f"with the password {PASSWORD}."
+            )
+        )
