@@ -273,7 +273,7 @@ class NoteOut(Schema):
     text: str
     author: str
     created_at: datetime
-    updated_at: datetime
+    edited_at: datetime | None
 
     @staticmethod
     def resolve_author(note) -> str:

@@ -7,7 +7,7 @@ from kunde.customers.services import CONTACT_FIELDS, EDITABLE_FIELDS
 
 
 class CustomerForm(forms.ModelForm):
-    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     allow_duplicate_organization = forms.BooleanField(
         label=_("Create a duplicate anyway"),

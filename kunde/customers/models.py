@@ -201,7 +201,7 @@ class Note(models.Model):
     )
     text = models.TextField(_("note"))
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    edited_at = models.DateTimeField(null=True, blank=True)  # set when the author changes it
 
     class Meta:
         indexes = [models.Index(fields=["customer", "-created_at", "-id"], name="note_timeline")]

@@ -4,6 +4,7 @@ save in one transaction and write the activity log. Views, the API, commands and
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kunde.activity.services import field_changes, log_activity
@@ -86,7 +87,13 @@ def _contact_names(customer: Customer) -> list[str]:
 
 
 def _snapshot(customer: Customer, tags) -> dict:
-    values = {field: getattr(customer, field) for field in EDITABLE_FIELDS}
+    """The editable values as a person reads them (choice labels, not codes), for the log."""
+    values = {
+        field: getattr(customer, f"get_{field}_display")()
+        if Customer._meta.get_field(field).choices
+        else getattr(customer, field)
+        for field in EDITABLE_FIELDS
+    }
     values["account_manager"] = str(customer.account_manager) if customer.account_manager else None
     values["tags"] = sorted(tag.name for tag in tags)
     return values
@@ -271,6 +278,7 @@ def note_update(*, actor, note: Note, text: str) -> Note:
     with transaction.atomic():
         old = note.text
         note.text = _clean_note_text(text)
+        note.edited_at = timezone.now()
         note.save()
         log_activity(
             customer=note.customer,

@@ -131,7 +131,6 @@ def _explicit_timestamps():
         Customer._meta.get_field("created_at"),
         Customer._meta.get_field("updated_at"),
         Note._meta.get_field("created_at"),
-        Note._meta.get_field("updated_at"),
         ActivityEntry._meta.get_field("at"),
     ]
     saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
@@ -422,7 +421,6 @@ class _Builder:
             author_id=rng.choice(self.authors),
             text=text,
             created_at=at,
-            updated_at=at,
         )
 
     def _project(self, chunk: _Chunk, customer: Customer, entries: int | None) -> None:

@@ -42,7 +42,7 @@ def test_the_notes_are_listed_newest_first(client, token_for, reader, admin, cus
         (newer.pk, "Avtalen er signert.", "Ada Admin"),
         (note.pk, "Ringte om ny avtale.", "Mats Kundeansvarlig"),
     ]
-    assert set(body[0]) == {"id", "text", "author", "created_at", "updated_at"}
+    assert set(body[0]) == {"id", "text", "author", "created_at", "edited_at"}
 
 
 def test_the_notes_are_limited(client, token_for, reader, admin, customer, note):

@@ -114,7 +114,7 @@ def test_rows_keep_their_own_dates():
     assert Note.objects.dates("created_at", "month").count() > 5
     # The auto_now fields work as usual again afterwards.
     assert Customer._meta.get_field("created_at").auto_now_add is True
-    assert Note._meta.get_field("updated_at").auto_now is True
+    assert Note._meta.get_field("created_at").auto_now_add is True
 
 
 @pytest.mark.django_db

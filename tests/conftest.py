@@ -1,0 +1,97 @@
+"""Fixtures for the browser tests: Debian's Chromium driven by Playwright, a fake business
+register, signing in through the real login form, and a screenshot after every test."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from conftest import PASSWORD
+from tests.fake_register import FakeRegister
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",  # the tests run as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+TIMEOUT_MS = 10_000
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def output_dir() -> Path:
+    """Where screenshots go: $KUNDE_TEST_OUTPUT (default test-results), relative to the repo."""
+    return REPO_ROOT / os.environ.get("KUNDE_TEST_OUTPUT", "test-results")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API keeps an asyncio loop registered as running in this thread, so
+    # Django's ORM would refuse to run from the test code ("You cannot call this from an async
+    # context"). The tests call the ORM only between browser actions, never inside the loop, so
+    # the check is switched off while the browser lives, and only then.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(request, browser, live_server):
+    """A page in a fresh browser context, pointed at the live server. Fails the test on any
+    uncaught JavaScript error, and leaves a screenshot of the last page, pass or fail."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(error))
+    yield page
+    screenshots = output_dir() / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    try:
+        page.screenshot(path=screenshots / f"{name}.png", full_page=True)
+    finally:
+        context.close()
+    assert not script_errors, f"JavaScript errors on the page: {script_errors}"
+
+
+@pytest.fixture
+def sign_in(page):
+    """sign_in(user) signs in through the login form and waits for the page it lands on."""
+
+    def sign_in(user, password=PASSWORD):
+        if "/accounts/login/" not in page.url:
+            page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator(".whoami")).to_contain_text(str(user))
+        return page
+
+    return sign_in
+
+
+@pytest.fixture
+def fake_register(settings):
+    """A local business register that the customer form's look-up talks to."""
+    register = FakeRegister().start()
+    settings.BRREG_BASE_URL = register.url
+    settings.BRREG_TIMEOUT_SECONDS = 1.0
+    yield register
+    register.stop()
