@@ -69,7 +69,8 @@ def test_it_uses_a_chosen_database_as_it_is():
     assert Customer.objects.count() == 10
 
 
-@pytest.mark.django_db
+# flush cannot run inside the test transaction on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_it_rebuilds_its_own_database_at_another_size():
     demo_data_create(customers=10, seed=3, log=quiet)
 

@@ -117,7 +117,8 @@ def test_rows_keep_their_own_dates():
     assert Note._meta.get_field("created_at").auto_now_add is True
 
 
-@pytest.mark.django_db
+# flush cannot run inside the test transaction on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_same_seed_gives_the_same_customers():
     demo("--customers", "30", "--seed", "7")
     first = customer_identities()
@@ -128,7 +129,8 @@ def test_same_seed_gives_the_same_customers():
     assert customer_identities() == first
 
 
-@pytest.mark.django_db
+# flush cannot run inside the test transaction on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_another_seed_gives_other_customers():
     demo("--customers", "30", "--seed", "7")
     first = customer_identities()
