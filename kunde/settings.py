@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kunde.activity",
     "kunde.customers",
     "kunde.projects",
+    "kunde.invoices",
     "kunde.api",
     "kunde.demo",
 ]

@@ -15,3 +15,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; te
 WHITENOISE_AUTOREFRESH = True  # serve from the apps' static folders, no collectstatic
 # Tests read English messages; one test checks the Norwegian interface explicitly.
 LANGUAGE_CODE = "en"
+# A file, not Django's shared in-memory database: in memory, SQLite answers concurrent writers
+# with "table is locked" at once instead of queueing them as a real deployment does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

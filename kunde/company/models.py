@@ -30,6 +30,28 @@ class Company(models.Model):
     bank_account = models.CharField(
         _("bank account"), max_length=34, blank=True, validators=[validate_bank_account]
     )
+    # KID on invoices, as agreed with the bank (Nets): see kunde.lib.kid.KidRule.
+    kid_enabled = models.BooleanField(_("use KID on invoices"), default=True)
+    kid_algorithm = models.CharField(
+        _("KID check digit"), max_length=5, default="MOD10",
+        choices=[("MOD10", "MOD10 (Luhn)"), ("MOD11", "MOD11")],
+    )
+    kid_customer_digits = models.PositiveSmallIntegerField(
+        _("customer number digits in the KID"), default=0
+    )
+    kid_invoice_digits = models.PositiveSmallIntegerField(
+        _("invoice number digits in the KID"), default=7
+    )
+    kid_fixed_digits = models.CharField(
+        _("fixed digits first in the KID"), max_length=10, blank=True
+    )
+    kid_document_type_digit = models.BooleanField(
+        _("document type digit (1 invoice, 3 credit note)"), default=False
+    )
+    kid_mod11_dash = models.CharField(
+        _("when a MOD11 check digit would be “-”"), max_length=10, default="dash",
+        choices=[("dash", _("use “-”")), ("variant", _("change a variant digit instead"))],
+    )
     customer_number_start = models.PositiveIntegerField(
         _("first customer number"),
         default=10000,

@@ -47,12 +47,28 @@ def customer_list(request):
     )
 
 
-@require_GET
-def customer_detail(request, customer_id: int):
-    customer = _customer_or_404(customer_id)
+def profile_header_context(request, customer: Customer, tab: str = "customers:detail") -> dict:
+    """What the profile header (customers/_header.html) needs on every tab: the list context
+    and Previous / Next to the neighbours' same tab."""
     params = selectors.CustomerListParams.from_query(request.GET)
     list_query = params.querystring(page=1)
     previous_id, next_id = selectors.customer_neighbours(customer, params)
+
+    def tab_url(customer_id):
+        url = reverse(tab, args=[customer_id])
+        return f"{url}?{list_query}" if list_query else url
+
+    return {
+        "customer": customer,
+        "list_query": list_query,
+        "previous_url": previous_id and tab_url(previous_id),
+        "next_url": next_id and tab_url(next_id),
+    }
+
+
+@require_GET
+def customer_detail(request, customer_id: int):
+    customer = _customer_or_404(customer_id)
     all_notes = request.GET.get("notes") == "all"
     notes = selectors.customer_notes(
         customer, limit=None if all_notes else selectors.NOTES_ON_PROFILE + 1
@@ -61,10 +77,7 @@ def customer_detail(request, customer_id: int):
         request,
         "customers/detail.html",
         {
-            "customer": customer,
-            "list_query": list_query,
-            "previous_url": previous_id and _profile_url(previous_id, list_query),
-            "next_url": next_id and _profile_url(next_id, list_query),
+            **profile_header_context(request, customer),
             "contacts": list(customer.contacts.all()),
             "notes": notes if all_notes else notes[: selectors.NOTES_ON_PROFILE],
             "more_notes": not all_notes and len(notes) > selectors.NOTES_ON_PROFILE,
@@ -258,8 +271,7 @@ def customer_activity(request, customer_id: int):
         request,
         "customers/activity.html",
         {
-            "customer": customer,
+            **profile_header_context(request, customer, tab="customers:activity"),
             "activity": selectors.customer_activity(customer, limit=500),
-            "list_query": selectors.CustomerListParams.from_query(request.GET).querystring(page=1),
         },
     )

@@ -51,6 +51,11 @@ class TimeEntry(models.Model):
     approved = models.BooleanField(_("approved"), default=False)
     cost_rate_ore = models.PositiveIntegerField(_("cost per hour (øre)"), default=0)
     sales_rate_ore = models.PositiveIntegerField(_("price per hour (øre)"), default=0)
+    # The invoice line that bills these hours; None while they are still to be invoiced.
+    invoice_line = models.ForeignKey(
+        "invoices.InvoiceLine", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="time_entries",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["project", "date"], name="time_entry_project_date")]
@@ -67,6 +72,10 @@ class Expense(models.Model):
     sales_ore = models.BigIntegerField(_("price to customer (øre)"))
     billable = models.BooleanField(_("billable"), default=True)
     approved = models.BooleanField(_("approved"), default=False)
+    invoice_line = models.ForeignKey(
+        "invoices.InvoiceLine", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="expenses",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["project", "date"], name="expense_project_date")]

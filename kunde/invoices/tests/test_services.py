@@ -1,0 +1,295 @@
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from kunde.activity.models import ActivityEntry
+from kunde.invoices import services
+from kunde.invoices.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceOptions,
+    InvoiceSeries,
+    IssuedDocumentError,
+)
+from kunde.projects.models import TimeEntry
+
+
+def test_a_draft_gets_the_effective_options_and_exact_totals(draft):
+    # 10 × 1 250,00 = 12 500,00 at 25 %; 500,00 at 12 %. VAT per rate on the sum.
+    assert (draft.net_ore, draft.vat_ore, draft.total_ore) == (1300000, 312500 + 6000, 1618500)
+    assert draft.credit_days == 14 and draft.language == "nb"
+    assert draft.status == "draft" and draft.number is None
+
+
+def test_vat_is_rounded_once_per_rate_not_per_line(company, customer, finance):
+    lines = [{"description": f"Linje {i}", "quantity": 1, "unit_price_ore": 3} for i in range(3)]
+    invoice = services.invoice_draft_create(actor=finance, customer=customer, lines=lines)
+    # 3 × 0,03 = 0,09 kr; 25 % of 0,09 = 0,0225 -> 0,02 (per line it would be 3 × 0,01 = 0,03).
+    assert (invoice.net_ore, invoice.vat_ore) == (9, 2)
+
+
+def test_a_vat_rate_that_does_not_exist_is_refused(company, customer, finance):
+    with pytest.raises(ValidationError) as error:
+        services.invoice_draft_create(
+            actor=finance,
+            customer=customer,
+            lines=[{"description": "X", "quantity": 1, "unit_price_ore": 100, "vat_rate": 20}],
+        )
+    assert "lines.0.vat_rate" in error.value.message_dict
+    assert not Invoice.objects.exists()
+
+
+def test_the_invoice_fee_and_discount_come_from_the_options(company, customer, finance):
+    InvoiceOptions.objects.create(
+        level="customer", customer=customer, invoice_fee_ore=5900, discount_percent=Decimal(10)
+    )
+    invoice = services.invoice_draft_create(
+        actor=finance,
+        customer=customer,
+        lines=[{"description": "Rådgivning", "quantity": 2, "unit_price_ore": 100000}],
+    )
+    lines = list(invoice.lines.all())
+    assert [(line.description, line.net_ore) for line in lines] == [
+        ("Rådgivning", 180000),
+        ("Invoice fee", 5900),
+    ]
+
+
+def test_hours_become_lines_per_employee_and_are_linked(company, customer, project, hours, finance):
+    invoice = services.invoice_draft_create(
+        actor=finance, customer=customer, project=project, from_project_hours=True
+    )
+    lines = {line.description: line for line in invoice.lines.all()}
+    manager_line = lines["Consulting hours, Mats Kundeansvarlig"]
+    assert (manager_line.quantity, manager_line.unit_price_ore, manager_line.net_ore) == (
+        Decimal("4.500"),
+        120000,
+        540000,
+    )
+    assert lines["Consulting hours, Frida Finans"].net_ore == 180000
+    assert TimeEntry.objects.filter(invoice_line__invoice=invoice).count() == 3
+    # Nothing is left to invoice: a second draft from the same hours has no hour lines.
+    again = services.invoice_draft_create(
+        actor=finance, customer=customer, project=project, from_project_hours=True
+    )
+    assert not again.lines.exists()
+
+
+def test_deleting_a_draft_makes_its_hours_invoiceable_again(
+    company, customer, project, hours, finance
+):
+    invoice = services.invoice_draft_create(
+        actor=finance, customer=customer, project=project, from_project_hours=True
+    )
+    services.invoice_draft_delete(actor=finance, invoice=invoice)
+    assert not Invoice.objects.exists()
+    assert TimeEntry.objects.filter(pk__in=[h.pk for h in hours], invoice_line=None).count() == 3
+
+
+def test_editing_a_draft_replaces_lines_and_recomputes(draft, finance):
+    first = draft.lines.first()
+    updated = services.invoice_draft_update(
+        actor=finance,
+        invoice=draft,
+        header={"your_reference": "Kari"},
+        lines=[
+            {"id": first.pk, "description": "Rådgivning", "quantity": 2, "unit_price_ore": 100000}
+        ],
+    )
+    assert updated.your_reference == "Kari"
+    assert list(updated.lines.values_list("pk", flat=True)) == [first.pk]
+    assert updated.total_ore == 250000
+
+
+def test_issuing_numbers_dates_kid_snapshots_and_pdf(draft, finance, customer):
+    issued = services.invoice_issue(actor=finance, invoice=draft, issue_date=date(2026, 11, 24))
+    assert issued.number == 1
+    assert (issued.issue_date, issued.due_date) == (date(2026, 11, 24), date(2026, 12, 8))
+    assert issued.kid == "00000018"  # invoice number in 7 digits + MOD10
+    assert issued.buyer["name"] == customer.name
+    assert issued.seller["vat_number"] == "NO923609016MVA"
+    assert issued.pdf.read().startswith(b"%PDF")
+    assert len(issued.pdf_sha256) == 64
+    assert ActivityEntry.objects.filter(action="invoice.issued").exists()
+    assert InvoiceSeries.objects.get().next_number == 2
+
+
+def test_a_customer_change_after_issue_does_not_change_the_invoice(
+    draft, finance, customer, manager
+):
+    from kunde.customers.services import customer_update
+
+    issued = services.invoice_issue(actor=finance, invoice=draft)
+    customer_update(
+        actor=manager, customer=customer, data={"name": "Nytt Navn AS"}, expected_version=None
+    )
+    issued.refresh_from_db()
+    assert issued.buyer["name"] == "Fjellheim Konsult AS"
+
+
+def test_an_issued_invoice_is_never_changed_or_deleted(draft, finance):
+    issued = services.invoice_issue(actor=finance, invoice=draft)
+    issued.your_reference = "Endret"
+    with pytest.raises(IssuedDocumentError):
+        issued.save()
+    with pytest.raises(IssuedDocumentError):
+        issued.delete()
+    with pytest.raises(IssuedDocumentError):
+        Invoice.objects.filter(pk=issued.pk).update(total_ore=0)
+    with pytest.raises(IssuedDocumentError):
+        Invoice.objects.filter(pk=issued.pk).delete()
+    with pytest.raises(IssuedDocumentError):
+        issued.lines.first().delete()
+    with pytest.raises(ValidationError):
+        services.invoice_draft_update(actor=finance, invoice=issued, header={"your_reference": "x"})
+    # Operational fields may still change.
+    Invoice.objects.filter(pk=issued.pk).update(export_status="transferred")
+
+
+def test_an_invoice_without_lines_is_not_issued_and_takes_no_number(company, customer, finance):
+    empty = services.invoice_draft_create(actor=finance, customer=customer)
+    with pytest.raises(ValidationError) as error:
+        services.invoice_issue(actor=finance, invoice=empty)
+    assert "without lines" in str(error.value)
+    assert InvoiceSeries.objects.filter(next_number__gt=1).count() == 0
+
+
+def test_a_negative_invoice_total_is_refused(company, customer, finance):
+    invoice = services.invoice_draft_create(
+        actor=finance,
+        customer=customer,
+        lines=[{"description": "Rabatt", "quantity": -1, "unit_price_ore": 1000}],
+    )
+    with pytest.raises(ValidationError, match="negative total"):
+        services.invoice_issue(actor=finance, invoice=invoice)
+
+
+def test_a_kid_setting_that_cannot_fit_the_number_refuses_the_issue(draft, finance, company):
+    company.kid_invoice_digits = 1
+    company.save()
+    InvoiceSeries.objects.create(pk=1, next_number=10)
+    with pytest.raises(ValidationError) as error:
+        services.invoice_issue(actor=finance, invoice=draft)
+    assert "kid" in error.value.message_dict
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.number is None
+    assert InvoiceSeries.objects.get().next_number == 10
+
+
+def test_numbers_follow_each_other_without_gaps(company, customer, finance):
+    numbers = []
+    for _ in range(3):
+        draft = services.invoice_draft_create(
+            actor=finance,
+            customer=customer,
+            lines=[{"description": "X", "quantity": 1, "unit_price_ore": 100}],
+        )
+        numbers.append(services.invoice_issue(actor=finance, invoice=draft).number)
+    assert numbers == [1, 2, 3]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_issues_get_distinct_gapless_numbers(company, customer, finance):
+    drafts = [
+        services.invoice_draft_create(
+            actor=finance,
+            customer=customer,
+            lines=[{"description": "X", "quantity": 1, "unit_price_ore": 100}],
+        )
+        for _ in range(6)
+    ]
+    errors = []
+
+    def issue(invoice):
+        try:
+            services.invoice_issue(actor=finance, invoice=invoice)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue, args=(d,)) for d in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [1, 2, 3, 4, 5, 6]
+
+
+def _issued(draft, finance):
+    return services.invoice_issue(actor=finance, invoice=draft)
+
+
+def test_a_whole_credit_note_negates_the_invoice(draft, finance):
+    invoice = _issued(draft, finance)
+    credit = services.credit_note_create(actor=finance, invoice=invoice)
+    credit = services.invoice_issue(actor=finance, invoice=credit)
+    assert (credit.kind, credit.number, credit.credited_invoice) == ("credit_note", 2, invoice)
+    assert credit.total_ore == -invoice.total_ore
+    assert services.credit_remaining_ore(invoice) == 0
+
+
+def test_a_credit_larger_than_what_is_left_is_refused(draft, finance):
+    invoice = _issued(draft, finance)
+    line = invoice.lines.first()  # 10 hours
+    services.invoice_issue(
+        actor=finance,
+        invoice=services.credit_note_create(
+            actor=finance, invoice=invoice, lines=[{"line": line.pk, "quantity": 6}]
+        ),
+    )
+    with pytest.raises(ValidationError) as error:
+        services.credit_note_create(
+            actor=finance, invoice=invoice, lines=[{"line": line.pk, "quantity": 5}]
+        )
+    assert "between 0 and 4" in str(error.value)
+    with pytest.raises(ValidationError, match="left to credit"):
+        services.credit_note_create(
+            actor=finance,
+            invoice=invoice,
+            free_lines=[{"description": "Kompensasjon", "unit_price_ore": 2_000_000}],
+        )
+
+
+def test_two_drafts_cannot_both_credit_the_same_remainder(draft, finance):
+    invoice = _issued(draft, finance)
+    first = services.credit_note_create(actor=finance, invoice=invoice)
+    second = services.credit_note_create(actor=finance, invoice=invoice)
+    services.invoice_issue(actor=finance, invoice=first)
+    with pytest.raises(ValidationError):
+        services.invoice_issue(actor=finance, invoice=second)
+    second.refresh_from_db()
+    assert second.status == "draft"
+
+
+def test_only_issued_invoices_can_be_credited(draft, finance):
+    with pytest.raises(ValidationError):
+        services.credit_note_create(actor=finance, invoice=draft)
+
+
+def test_crediting_hours_can_make_them_invoiceable_again(
+    company, customer, project, hours, finance
+):
+    invoice = services.invoice_issue(
+        actor=finance,
+        invoice=services.invoice_draft_create(
+            actor=finance, customer=customer, project=project, from_project_hours=True
+        ),
+    )
+    services.invoice_issue(
+        actor=finance,
+        invoice=services.credit_note_create(actor=finance, invoice=invoice, reopen_hours=True),
+    )
+    assert TimeEntry.objects.filter(pk__in=[h.pk for h in hours], invoice_line=None).count() == 3
+
+
+def test_the_invoice_line_keeps_its_credit_link(draft, finance):
+    invoice = _issued(draft, finance)
+    credit = services.credit_note_create(actor=finance, invoice=invoice)
+    assert set(credit.lines.values_list("credited_line__invoice", flat=True)) == {invoice.pk}
+    assert InvoiceLine.objects.filter(invoice=credit, quantity__lt=0).count() == 2

@@ -1,0 +1,92 @@
+"""An issued invoice or credit note as plain data: what the PDF (and later EHF) is made from.
+
+Built from the stored invoice by `invoices.documents.printable_invoice`; nothing here touches the
+database, so renderers can be tested with hand-made documents.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    street: str = ""  # may hold several lines separated by "\n"
+    postcode: str = ""
+    city: str = ""
+    country: str = "NO"  # ISO 3166 alpha-2
+    organization_number: str = ""
+    organization_form: str = ""  # "AS", "ASA", "NUF", "ENK", ...
+    vat_number: str = ""  # "NO923609016MVA" for a VAT-registered Norwegian party
+    email: str = ""
+    phone: str = ""
+    bank_account: str = ""  # compact: 11 digits or an IBAN
+
+    @property
+    def shows_foretaksregisteret(self) -> bool:
+        """AS, ASA and NUF must show «Foretaksregisteret» on sales documents."""
+        return self.organization_form in {"AS", "ASA", "NUF"}
+
+
+@dataclass(frozen=True)
+class PrintLine:
+    description: str
+    quantity: Decimal
+    unit: str  # "timer", "stk", ...
+    unit_price: Decimal  # kroner, excl. VAT
+    discount_percent: Decimal
+    vat_rate: int  # 25, 15, 12 or 0
+    vat_category: str  # EN 16931: S, Z, E, AE, O
+    net_amount: Decimal  # kroner, excl. VAT, rounded to øre
+
+
+@dataclass(frozen=True)
+class VatGroup:
+    category: str
+    rate: int
+    taxable_amount: Decimal
+    vat_amount: Decimal
+
+
+@dataclass(frozen=True)
+class HourLine:
+    """One row of the hour specification attached to an invoice."""
+
+    date: date
+    employee: str
+    project: str
+    description: str
+    hours: Decimal
+
+
+@dataclass(frozen=True)
+class PrintableInvoice:
+    kind: str  # "invoice" or "credit_note"
+    number: int
+    issue_date: date
+    due_date: date
+    language: str  # "nb" or "en": the invoice's language, not the user's
+    currency: str
+    seller: Party
+    buyer: Party
+    customer_number: int
+    lines: list[PrintLine]
+    vat_groups: list[VatGroup]
+    net_total: Decimal
+    vat_total: Decimal
+    total: Decimal  # amount due (negative on a credit note)
+    kid: str = ""
+    delivery_date: date | None = None
+    your_reference: str = ""
+    order_reference: str = ""  # the buyer's order / EHF buyer reference
+    contract_reference: str = ""
+    customer_contact: str = ""
+    line_above_name: str = ""
+    line_below_name: str = ""
+    invoice_text: str = ""
+    footer_text: str = ""
+    project: str = ""
+    credited_invoice_number: int | None = None
+    credited_invoice_date: date | None = None
+    hour_specification: list[HourLine] = field(default_factory=list)

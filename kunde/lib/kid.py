@@ -1,0 +1,239 @@
+"""KID (kundeidentifikasjon): check digits, validation, and KIDs composed from invoice data.
+
+Pure functions, no Django. MOD10 is Luhn (python-stdnum); MOD11 is the Nets variant, in which a
+check digit of 10 is written "-". A KID has 2 to 25 characters including the check digit; the bank
+agreement fixes the algorithm and the length(s).
+"""
+
+import re
+from dataclasses import dataclass
+
+from stdnum import luhn
+
+ALGORITHMS = ("MOD10", "MOD11")
+PARTS = ("fixed", "customer", "invoice", "type")
+MIN_LENGTH = 2
+MAX_LENGTH = 25
+DOCUMENT_TYPE_INVOICE = "1"
+DOCUMENT_TYPE_CREDIT_NOTE = "3"
+
+# Not \d, which also matches non-ASCII digits such as "٣".
+_DIGITS = re.compile(r"[0-9]+")
+_KID_CHARACTERS = {"MOD10": _DIGITS, "MOD11": re.compile(r"[0-9]*[0-9-]")}
+
+
+class KidRuleError(ValueError):
+    """A KID rule that cannot work, a number that does not fit it, or a KID it cannot have made."""
+
+
+def mod10_check_digit(body: str) -> str:
+    """The Luhn check digit for a body of digits."""
+    _check_body(body)
+    return luhn.calc_check_digit(body)
+
+
+def mod11_check_digit(body: str) -> str:
+    """The Nets MOD11 check digit for a body of digits: "0"-"9", or "-" for 10."""
+    _check_body(body)
+    # Weights 2, 3, 4, 5, 6, 7, 2, 3, ... from the right.
+    total = sum(int(digit) * (2 + i % 6) for i, digit in enumerate(reversed(body)))
+    remainder = total % 11
+    if remainder == 0:
+        return "0"
+    if remainder == 1:
+        return "-"
+    return str(11 - remainder)
+
+
+_CHECK_DIGIT = {"MOD10": mod10_check_digit, "MOD11": mod11_check_digit}
+
+
+def _check_body(body: str) -> None:
+    if not isinstance(body, str) or not _DIGITS.fullmatch(body):
+        raise ValueError(f"A KID body must be one or more digits 0-9, not {body!r}.")
+
+
+def _check_algorithm(algorithm: str) -> None:
+    if algorithm not in ALGORITHMS:
+        raise KidRuleError(f"Unknown KID algorithm {algorithm!r}; use MOD10 or MOD11.")
+
+
+def is_valid_kid(kid: str, algorithm: str, lengths: set[int] | None = None) -> bool:
+    """Whether `kid` is a complete KID under `algorithm`, optionally of one of `lengths`.
+
+    Returns False for any text that is not such a KID. An unknown algorithm is the caller's mistake,
+    not bad input, and raises KidRuleError.
+    """
+    _check_algorithm(algorithm)
+    if not isinstance(kid, str) or not MIN_LENGTH <= len(kid) <= MAX_LENGTH:
+        return False
+    if lengths is not None and len(kid) not in lengths:
+        return False
+    body, check_digit = kid[:-1], kid[-1]
+    if not _DIGITS.fullmatch(body):
+        return False
+    # A "-" (or any other character) at the end passes only where the algorithm computes it.
+    return _CHECK_DIGIT[algorithm](body) == check_digit
+
+
+@dataclass(frozen=True)
+class KidRule:
+    """How the KIDs of one bank agreement are composed: zero-padded parts, then a check digit."""
+
+    algorithm: str = "MOD10"  # "MOD10" or "MOD11"
+    invoice_digits: int = 7  # invoice number, zero-padded to this many digits (0 = not used)
+    customer_digits: int = 0  # customer number, zero-padded (0 = not used)
+    fixed_digits: str = ""  # constant digits, e.g. an agreement or company prefix
+    document_type_digit: bool = False  # one digit: 1 invoice, 3 credit note (Moment's TYPE token)
+    order: tuple[str, ...] = ("fixed", "customer", "invoice", "type")
+    # When a MOD11 check digit would be "-": "dash" keeps it; "variant" reserves one digit before
+    # the check digit and uses the lowest variant 0-9 whose check digit is not "-".
+    mod11_dash: str = "dash"
+
+    def width(self, part: str) -> int:
+        """How many digits `part` takes in the KID (0 when the rule does not use it)."""
+        return {
+            "fixed": len(self.fixed_digits),
+            "customer": self.customer_digits,
+            "invoice": self.invoice_digits,
+            "type": 1 if self.document_type_digit else 0,
+        }[part]
+
+    @property
+    def uses_variant(self) -> bool:
+        return self.mod11_dash == "variant"
+
+    @property
+    def length(self) -> int:
+        """Total KID length, including the variant digit (if any) and the check digit."""
+        return sum(self.width(part) for part in PARTS) + self.uses_variant + 1
+
+    def validate(self) -> None:
+        _check_algorithm(self.algorithm)
+        if self.mod11_dash not in ("dash", "variant"):
+            raise KidRuleError(
+                f"Unknown mod11_dash setting {self.mod11_dash!r}; use 'dash' or 'variant'."
+            )
+        if self.uses_variant and self.algorithm != "MOD11":
+            raise KidRuleError(
+                "A variant digit only applies to MOD11; a MOD10 check digit is never '-'."
+            )
+        for name, digits in (("invoice", self.invoice_digits), ("customer", self.customer_digits)):
+            if not isinstance(digits, int) or isinstance(digits, bool) or digits < 0:
+                raise KidRuleError(
+                    f"The {name} number needs a whole number of digits (0 to leave it out), "
+                    f"not {digits!r}."
+                )
+        if not isinstance(self.fixed_digits, str) or (
+            self.fixed_digits and not _DIGITS.fullmatch(self.fixed_digits)
+        ):
+            raise KidRuleError(f"Fixed KID digits must be digits 0-9, not {self.fixed_digits!r}.")
+        self._validate_order()
+        if not (self.invoice_digits or self.customer_digits):
+            raise KidRuleError("A KID rule needs the invoice number, the customer number or both.")
+        if not MIN_LENGTH <= self.length <= MAX_LENGTH:
+            raise KidRuleError(
+                f"A KID has {MIN_LENGTH} to {MAX_LENGTH} characters including the check digit; "
+                f"this rule makes {self.length}."
+            )
+
+    def _validate_order(self) -> None:
+        for part in self.order:
+            if part not in PARTS:
+                raise KidRuleError(f"Unknown KID part {part!r}; the parts are {', '.join(PARTS)}.")
+        for part in PARTS:
+            if self.order.count(part) > 1:
+                raise KidRuleError(f"The KID part {part!r} appears more than once in the order.")
+            if self.width(part) and part not in self.order:
+                raise KidRuleError(
+                    f"The KID rule uses the {part!r} part but its order leaves it out."
+                )
+
+
+def make_kid(
+    rule: KidRule, *, invoice_number: int, customer_number: int, credit_note: bool = False
+) -> str:
+    """The KID for one invoice or credit note. Numbers the rule does not use are ignored."""
+    rule.validate()
+    values = {
+        "fixed": rule.fixed_digits,
+        "customer": _padded("Customer", customer_number, rule.customer_digits),
+        "invoice": _padded("Invoice", invoice_number, rule.invoice_digits),
+        "type": _document_type(rule, credit_note),
+    }
+    body = "".join(values[part] for part in rule.order)
+    if rule.uses_variant:
+        body += _variant(body)
+    return body + _CHECK_DIGIT[rule.algorithm](body)
+
+
+def _padded(label: str, number: int, digits: int) -> str:
+    if digits == 0:
+        return ""
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+        raise KidRuleError(f"{label} number must be a whole number of 0 or more, not {number!r}.")
+    text = str(number)
+    if len(text) > digits:
+        raise KidRuleError(
+            f"{label} number {number} needs {len(text)} digits "
+            f"but the KID rule has room for {digits}."
+        )
+    return text.zfill(digits)
+
+
+def _document_type(rule: KidRule, credit_note: bool) -> str:
+    if not rule.document_type_digit:
+        return ""
+    return DOCUMENT_TYPE_CREDIT_NOTE if credit_note else DOCUMENT_TYPE_INVOICE
+
+
+def _variant(body: str) -> str:
+    # The variant digit has weight 2, so the ten variants give ten different remainders and at
+    # most one of them gives "-": the result is always "0" or "1".
+    return next(v for v in "0123456789" if mod11_check_digit(body + v) != "-")
+
+
+def parse_kid(rule: KidRule, kid: str) -> dict[str, int | bool | None]:
+    """The numbers in a KID made by `rule`; None for parts the rule does not use.
+
+    Raises KidRuleError for a KID that `rule` cannot have made.
+    """
+    rule.validate()
+    if not isinstance(kid, str) or not _KID_CHARACTERS[rule.algorithm].fullmatch(kid):
+        raise KidRuleError(f"KID {kid!r} must be digits 0-9 only (MOD11 also allows a final '-').")
+    if len(kid) != rule.length:
+        raise KidRuleError(
+            f"KID {kid} has {len(kid)} characters but this rule makes KIDs of {rule.length}."
+        )
+    if not is_valid_kid(kid, rule.algorithm):
+        raise KidRuleError(f"KID {kid} has the wrong {rule.algorithm} check digit.")
+
+    fields: dict[str, str] = {}
+    position = 0
+    for part in rule.order:
+        fields[part] = kid[position : position + rule.width(part)]
+        position += rule.width(part)
+    if rule.uses_variant:
+        expected = _variant(kid[:position])
+        if kid[position] != expected:
+            raise KidRuleError(
+                f"KID {kid} has variant digit {kid[position]} but this rule would use {expected}."
+            )
+    if fields.get("fixed", "") != rule.fixed_digits:
+        raise KidRuleError(f"KID {kid} does not hold this rule's fixed digits {rule.fixed_digits}.")
+    document_type = fields.get("type", "")
+    if rule.document_type_digit and document_type not in (
+        DOCUMENT_TYPE_INVOICE,
+        DOCUMENT_TYPE_CREDIT_NOTE,
+    ):
+        raise KidRuleError(
+            f"KID {kid} has document type digit {document_type}; "
+            f"expected {DOCUMENT_TYPE_INVOICE} (invoice) or {DOCUMENT_TYPE_CREDIT_NOTE} "
+            "(credit note)."
+        )
+    credit_note = document_type == DOCUMENT_TYPE_CREDIT_NOTE
+    return {
+        "customer_number": int(fields["customer"]) if rule.customer_digits else None,
+        "invoice_number": int(fields["invoice"]) if rule.invoice_digits else None,
+        "credit_note": credit_note if rule.document_type_digit else None,
+    }
