@@ -19,3 +19,5 @@ LANGUAGE_CODE = "en"
 # with "table is locked" at once instead of queueing them as a real deployment does.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+# Stored PDFs and export files of the tests go to a throw-away folder.
+MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="kunde-test-media-")

@@ -14,7 +14,10 @@ from kunde.lib.numbers import clean_bank_account, clean_organization_number, cle
 
 
 def demo(*args: str) -> str:
+    """The demo command without invoices (those have their own test: each renders a PDF)."""
     out = StringIO()
+    if "--invoices" not in args:
+        args = (*args, "--invoices", "0")
     call_command("demo", *args, stdout=out)
     return out.getvalue()
 
@@ -167,3 +170,21 @@ def test_append_adds_customers_after_the_highest_number():
     )
     assert len(set(org_numbers)) == len(org_numbers)
     assert User.objects.filter(username="admin").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_invoicing_history_is_gapless_dated_delivered_and_partly_exported():
+    from kunde.invoices.models import DeliveryAttempt, Invoice
+
+    demo("--customers", "20", "--seed", "3", "--invoices", "25")
+    documents = list(Invoice.objects.order_by("number"))
+    assert 25 <= len(documents) <= 30  # 25 invoices plus the credit notes some of them got
+    assert [d.number for d in documents] == list(range(1, len(documents) + 1))
+    dates = [d.issue_date for d in documents]
+    assert dates == sorted(dates)  # numbers follow the dates
+    assert all(d.pdf and d.status == "issued" for d in documents)
+    for note in (d for d in documents if d.kind == "credit_note"):
+        assert note.credited_invoice.customer_id == note.customer_id
+        assert note.total_ore < 0
+    assert DeliveryAttempt.objects.count() == len(documents)
+    assert {d.export_status for d in documents} >= {"transferred"}

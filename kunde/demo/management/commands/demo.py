@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kunde.demo.firm import PASSWORD
 from kunde.demo.generator import DemoDataPresent, demo_data_create
+from kunde.demo.invoicing import demo_invoices_create
 
 
 class Command(BaseCommand):
@@ -22,13 +23,20 @@ class Command(BaseCommand):
             "--seed", type=int, default=1, help="Seed for the random choices (default 1)."
         )
         parser.add_argument(
+            "--invoices",
+            type=int,
+            default=400,
+            help="At most this many invoices from the demo hours, issued with their PDFs "
+            "(default 400; 0 for none).",
+        )
+        parser.add_argument(
             "--append",
             action="store_true",
             help="Add the customers, numbered after the highest, to a database that already "
             "has customers.",
         )
 
-    def handle(self, *args, customers: int, seed: int, append: bool, **options):
+    def handle(self, *args, customers: int, seed: int, invoices: int, append: bool, **options):
         if customers < 1:
             raise CommandError("--customers must be at least 1.")
         try:
@@ -41,11 +49,13 @@ class Command(BaseCommand):
                 "Use --append to add more."
             )
             return
+        issued = demo_invoices_create(seed=seed, limit=invoices, log=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {summary.customers:,} customers, {summary.contacts:,} contacts, "
                 f"{summary.notes:,} notes, {summary.projects:,} projects, "
-                f"{summary.time_entries:,} time entries and {summary.expenses:,} expenses "
+                f"{summary.time_entries:,} time entries, {summary.expenses:,} expenses and "
+                f"{issued:,} invoices and credit notes "
                 f"in {summary.seconds:.1f} s. Sign in as admin, finance, manager or reader "
                 f"with the password {PASSWORD}."
             )
