@@ -69,21 +69,34 @@ def _decimal(value, field: str, errors: dict) -> Decimal | None:
         return None
 
 
-def _build_line(index: int, data: dict, default_vat: tuple[str, int], discount) -> InvoiceLine:
-    """An unsaved line from user input; raises ValidationError naming `lines.<i>.<field>`."""
+# Bounds that keep every amount inside the database columns (quantity: 12 digits, 3 decimals).
+MAX_QUANTITY = Decimal("999999999.999")
+MAX_UNIT_PRICE_ORE = 10**11  # 1 000 000 000 kr
+
+
+def _build_line(
+    index: int, data: dict, default_vat: tuple[str, int], discount, field_list: str = "lines"
+) -> InvoiceLine:
+    """An unsaved line from user input; raises ValidationError naming `<list>.<i>.<field>`."""
     errors: dict[str, str] = {}
-    prefix = f"lines.{index}."
+    prefix = f"{field_list}.{index}."
     description = str(data.get("description") or "").strip()
     if not description:
         errors[prefix + "description"] = _("A line needs a description.")
     quantity = _decimal(data.get("quantity", 1), prefix + "quantity", errors)
-    if quantity is not None and (quantity == 0 or quantity.as_tuple().exponent < -3):
-        errors[prefix + "quantity"] = _("The quantity must be non-zero with at most 3 decimals.")
+    if quantity is not None and (
+        quantity == 0 or quantity.as_tuple().exponent < -3 or abs(quantity) > MAX_QUANTITY
+    ):
+        errors[prefix + "quantity"] = _(
+            "The quantity must be non-zero, below one billion, with at most 3 decimals."
+        )
     try:
         unit_price_ore = int(data.get("unit_price_ore", 0))
     except (TypeError, ValueError):
         errors[prefix + "unit_price_ore"] = _("Enter the unit price in øre as a whole number.")
         unit_price_ore = 0
+    if abs(unit_price_ore) > MAX_UNIT_PRICE_ORE:
+        errors[prefix + "unit_price_ore"] = _("The unit price must be below 1 000 000 000 kr.")
     line_discount = _decimal(
         data.get("discount_percent", discount), prefix + "discount_percent", errors
     )
@@ -261,7 +274,7 @@ def invoice_draft_update(*, actor, invoice: Invoice, header: dict, lines: list[d
         if lines is not None:
             kept = {}
             for index, data in enumerate(lines):
-                line = _build_line(index, data, options.vat, Decimal(0))
+                line = _build_line(index, data, options.vat, options.discount_percent)
                 line.invoice = invoice
                 line_id = data.get("id")
                 if line_id:
@@ -351,8 +364,9 @@ def credit_note_create(
         )
         if errors:
             raise ValidationError(errors)
+        # A negative line (a discount) is credited with a negative quantity of the same kind.
         left = original.quantity + credited.get(original.pk, 0)
-        if quantity <= 0 or quantity > left:
+        if quantity == 0 or (quantity > 0) != (left > 0) or abs(quantity) > abs(left):
             raise ValidationError(
                 {
                     f"lines.{index}.quantity": _(
@@ -377,9 +391,17 @@ def credit_note_create(
         )
         line.credited_line = original
         built.append(line)
-    for data in free_lines:
-        data = {**data, "quantity": -abs(Decimal(str(data.get("quantity", 1))))}
-        built.append(_build_line(len(built), data, ("S", 25), Decimal(0)))
+    default_vat = effective_options(invoice.customer, invoice.project).vat
+    for index, data in enumerate(free_lines):
+        errors = {}
+        quantity = _decimal(data.get("quantity", 1), f"free_lines.{index}.quantity", errors)
+        if errors:
+            raise ValidationError(errors)
+        line = _build_line(
+            index, {**data, "quantity": -abs(quantity)}, default_vat, Decimal(0), "free_lines"
+        )
+        line.position = len(built)
+        built.append(line)
     if not built:
         raise ValidationError({"lines": _("Choose at least one line or amount to credit.")})
     credit_note = Invoice(
@@ -437,9 +459,16 @@ def _check_credit_fits(invoice: Invoice, credit_note: Invoice) -> None:
             }
         )
     credited = _credited_quantities(invoice, exclude_credit_note=credit_note)
+    this_note: dict[int, Decimal] = {}
+    originals = {}
     for line in credit_note.lines.exclude(credited_line=None).select_related("credited_line"):
-        original = line.credited_line
-        if original.quantity + credited.get(original.pk, 0) + line.quantity < 0:
+        originals[line.credited_line_id] = line.credited_line
+        this_note[line.credited_line_id] = this_note.get(line.credited_line_id, 0) + line.quantity
+    for line_id, quantity in this_note.items():
+        original = originals[line_id]
+        left = original.quantity + credited.get(line_id, 0) + quantity
+        # Nothing may be credited past zero, whichever sign the invoice line has.
+        if left != 0 and (left > 0) != (original.quantity > 0):
             raise ValidationError(
                 {
                     "lines": _("“%(line)s” would be credited more than it was invoiced.")

@@ -293,3 +293,75 @@ def test_the_invoice_line_keeps_its_credit_link(draft, finance):
     credit = services.credit_note_create(actor=finance, invoice=invoice)
     assert set(credit.lines.values_list("credited_line__invoice", flat=True)) == {invoice.pk}
     assert InvoiceLine.objects.filter(invoice=credit, quantity__lt=0).count() == 2
+
+
+def test_an_invoice_with_a_discount_line_can_be_credited_whole(company, customer, finance):
+    invoice = services.invoice_issue(
+        actor=finance,
+        invoice=services.invoice_draft_create(
+            actor=finance,
+            customer=customer,
+            lines=[
+                {"description": "Rådgivning", "quantity": 10, "unit_price_ore": 100000},
+                {"description": "Rabatt", "quantity": -1, "unit_price_ore": 50000},
+            ],
+        ),
+    )
+    credit = services.invoice_issue(
+        actor=finance, invoice=services.credit_note_create(actor=finance, invoice=invoice)
+    )
+    assert credit.total_ore == -invoice.total_ore
+    assert services.credit_remaining_ore(invoice) == 0
+
+
+def test_the_same_line_twice_cannot_credit_more_than_it_was(company, customer, finance):
+    invoice = services.invoice_issue(
+        actor=finance,
+        invoice=services.invoice_draft_create(
+            actor=finance,
+            customer=customer,
+            lines=[
+                {"description": "Timer", "quantity": 10, "unit_price_ore": 10000},
+                {"description": "Lisens", "quantity": 1, "unit_price_ore": 1000000},
+            ],
+        ),
+    )
+    hours = invoice.lines.get(description="Timer")
+    # 16 of 10 hours is well within the invoice total, so only the per-line check can refuse.
+    with pytest.raises(ValidationError, match="more than it was invoiced"):
+        services.credit_note_create(
+            actor=finance,
+            invoice=invoice,
+            lines=[{"line": hours.pk, "quantity": 8}, {"line": hours.pk, "quantity": 8}],
+        )
+
+
+def test_free_credit_lines_are_named_as_such_in_errors(draft, finance):
+    invoice = _issued(draft, finance)
+    with pytest.raises(ValidationError) as error:
+        services.credit_note_create(
+            actor=finance,
+            invoice=invoice,
+            lines=[],
+            free_lines=[{"description": "Avslag", "unit_price_ore": 1000, "vat_rate": 20}],
+        )
+    assert "free_lines.0.vat_rate" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.credit_note_create(
+            actor=finance,
+            invoice=invoice,
+            lines=[],
+            free_lines=[{"description": "Avslag", "quantity": "abc", "unit_price_ore": 1000}],
+        )
+    assert "free_lines.0.quantity" in error.value.message_dict
+
+
+def test_amounts_beyond_the_columns_are_refused(company, customer, finance):
+    with pytest.raises(ValidationError) as error:
+        services.invoice_draft_create(
+            actor=finance,
+            customer=customer,
+            lines=[{"description": "X", "quantity": 999999999999, "unit_price_ore": 10**12}],
+        )
+    assert {"lines.0.quantity", "lines.0.unit_price_ore"} <= set(error.value.message_dict)
+    assert not Invoice.objects.exists()
