@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("kunde.accounts.urls")),
     path("customers/", include("kunde.customers.urls")),
     path("company/", company_settings, name="company"),
+    path("", include(("kunde.invoices.urls", "invoices"))),
     path("language/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api_urls()),
 ]

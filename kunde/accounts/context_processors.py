@@ -5,4 +5,5 @@ def permissions(request):
     return {
         "can_edit_customers": signed_in and user.can_edit_customers,
         "can_edit_company": signed_in and user.can_edit_company,
+        "can_manage_finance": signed_in and user.can_manage_finance,
     }

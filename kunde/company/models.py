@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +8,7 @@ from kunde.customers.validators import (
     validate_organization_number,
 )
 from kunde.lib import numbers
+from kunde.lib.kid import KidRuleError
 
 
 class Company(models.Model):
@@ -33,7 +35,9 @@ class Company(models.Model):
     # KID on invoices, as agreed with the bank (Nets): see kunde.lib.kid.KidRule.
     kid_enabled = models.BooleanField(_("use KID on invoices"), default=True)
     kid_algorithm = models.CharField(
-        _("KID check digit"), max_length=5, default="MOD10",
+        _("KID check digit"),
+        max_length=5,
+        default="MOD10",
         choices=[("MOD10", "MOD10 (Luhn)"), ("MOD11", "MOD11")],
     )
     kid_customer_digits = models.PositiveSmallIntegerField(
@@ -49,7 +53,9 @@ class Company(models.Model):
         _("document type digit (1 invoice, 3 credit note)"), default=False
     )
     kid_mod11_dash = models.CharField(
-        _("when a MOD11 check digit would be “-”"), max_length=10, default="dash",
+        _("when a MOD11 check digit would be “-”"),
+        max_length=10,
+        default="dash",
         choices=[("dash", _("use “-”")), ("variant", _("change a variant digit instead"))],
     )
     customer_number_start = models.PositiveIntegerField(
@@ -74,3 +80,19 @@ class Company(models.Model):
             numbers.clean_organization_number, self.organization_number
         )
         self.bank_account = normalized(numbers.clean_bank_account, self.bank_account)
+        if self.kid_enabled:
+            self._check_kid_rule()
+
+    def _check_kid_rule(self) -> None:
+        # The invoices app builds on this one, so its mapping of these fields to a KID rule is
+        # imported only when it is needed.
+        from kunde.invoices.services import kid_rule
+
+        try:
+            kid_rule(self).validate()
+        except KidRuleError as exc:
+            raise ValidationError(
+                _("This KID setting cannot work: %(reason)s"),
+                code="kid_rule",
+                params={"reason": str(exc)},
+            ) from exc

@@ -32,10 +32,12 @@ SORT_LABELS = {
 
 
 def _int_or_none(value) -> int | None:
+    """A database id from the query string, or None for anything else (also out of range)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**63 else None
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class CustomerListParams:
         status = query.get("status", "")
         sort = query.get("sort", "name")
         return cls(
-            q=query.get("q", "").strip()[:100],
+            q=query.get("q", "").replace("\x00", "").strip()[:100],
             status=status if status in CustomerStatus.values else "",
             tag=_int_or_none(query.get("tag")),
             manager=_int_or_none(query.get("manager")),

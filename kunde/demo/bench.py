@@ -9,18 +9,21 @@ import statistics
 import time
 import warnings
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.core.management import call_command
-from django.db import connection, reset_queries
-from django.db.models import Count, Exists, OuterRef
+from django.db import connection, reset_queries, transaction
+from django.db.models import Count, Exists, Max, OuterRef
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 
 from kunde.accounts.models import Role, User
 from kunde.customers.models import Customer, Note
 from kunde.customers.selectors import CustomerListParams, customer_for_profile, customer_neighbours
 from kunde.demo.generator import demo_data_create
+from kunde.invoices.models import Invoice, InvoiceSeries
 from kunde.projects.models import Project, TimeEntry
 
 # A name part that many, but far from all, customers have ("Solberg", "Bergheim", "Berg").
@@ -58,6 +61,48 @@ def bench_data_ensure(
     log(f"Built {summary.customers:,} demo customers in {summary.seconds:.1f} s.")
 
 
+INVOICES_ON_LARGE_CUSTOMER = 20_000
+
+
+def bench_invoices_ensure(*, count: int = INVOICES_ON_LARGE_CUSTOMER, log=print) -> None:
+    """Give the large customer `count` issued invoices, as the invoices tab must stay fast for
+    such a customer. Written with bulk_create (no lines or PDFs: the tab lists documents)."""
+    customer = _large_customer()
+    have = Invoice.objects.filter(customer=customer).count()
+    if have >= count:
+        return
+    log(f"Adding {count - have:,} invoices to {customer.name} ...")
+    admin = User.objects.filter(role=Role.ADMIN).order_by("pk").first()
+    with transaction.atomic():
+        series, _created = InvoiceSeries.objects.select_for_update().get_or_create(pk=1)
+        first = max(series.next_number, (Invoice.objects.aggregate(n=Max("number"))["n"] or 0) + 1)
+        today = timezone.localdate()
+        invoices = []
+        for i in range(count - have):
+            issued = today - timedelta(days=(count - have - i) * 730 // (count - have))
+            net = 50_000 + (i * 7919) % 2_000_000
+            invoices.append(
+                Invoice(
+                    kind="invoice",
+                    status="issued",
+                    number=first + i,
+                    customer=customer,
+                    issue_date=issued,
+                    due_date=issued + timedelta(days=14),
+                    net_ore=net,
+                    vat_ore=net // 4,
+                    total_ore=net + net // 4,
+                    created_by=admin,
+                    issued_by=admin,
+                    issued_at=timezone.now(),
+                    export_status="transferred" if i % 10 else "to_transfer",
+                )
+            )
+        Invoice.objects.bulk_create(invoices, batch_size=2000)
+        series.next_number = first + len(invoices)
+        series.save()
+
+
 def bench_run(*, n: int = 30, warmup: int = 5, word: str = SEARCH_WORD) -> list[dict]:
     """Measure each page or step: one row per measurement, and last the goals."""
     admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
@@ -91,6 +136,11 @@ def bench_run(*, n: int = 30, warmup: int = 5, word: str = SEARCH_WORD) -> list[
             ("list_search", f"/customers/?{query}", search),
             ("list", "/customers/", {}),
             ("profile_from_list", f"/customers/{middle.pk}/?{query}", search),
+            (
+                "invoices_tab",
+                f"/customers/{large.pk}/invoices/",
+                {"invoices_on_customer": Invoice.objects.filter(customer=large).count()},
+            ),
         ]:
             rows.append({"name": name, **_time_get(client, url, n, warmup), **sizes, **extra})
         rows.append(

@@ -25,6 +25,7 @@ from kunde.invoices.models import (
 from kunde.invoices.options import RateBook, effective_options
 from kunde.lib import kid as kid_lib
 from kunde.lib.invoice_pdf import render_invoice_pdf
+from kunde.lib.money import format_money
 from kunde.lib.vat import document_totals, is_valid_vat, line_net_ore
 from kunde.projects.models import Expense, TimeEntry
 
@@ -372,7 +373,7 @@ def credit_note_create(
                     f"lines.{index}.quantity": _(
                         "You can credit between 0 and %(left)s of “%(line)s”."
                     )
-                    % {"left": left.normalize(), "line": original.description}
+                    % {"left": f"{abs(left).normalize():f}", "line": original.description}
                 }
             )
         line = _build_line(
@@ -455,7 +456,11 @@ def _check_credit_fits(invoice: Invoice, credit_note: Invoice) -> None:
                 "lines": _(
                     "This credits %(amount)s but only %(left)s is left to credit on %(doc)s."
                 )
-                % {"amount": -credit_note.total_ore / 100, "left": remaining / 100, "doc": invoice}
+                % {
+                    "amount": format_money(-credit_note.total_ore),
+                    "left": format_money(remaining),
+                    "doc": invoice,
+                }
             }
         )
     credited = _credited_quantities(invoice, exclude_credit_note=credit_note)
@@ -467,8 +472,10 @@ def _check_credit_fits(invoice: Invoice, credit_note: Invoice) -> None:
     for line_id, quantity in this_note.items():
         original = originals[line_id]
         left = original.quantity + credited.get(line_id, 0) + quantity
-        # Nothing may be credited past zero, whichever sign the invoice line has.
-        if left != 0 and (left > 0) != (original.quantity > 0):
+        # A credit goes against the line's sign, and never past zero.
+        if (quantity > 0) == (original.quantity > 0) or (
+            left != 0 and (left > 0) != (original.quantity > 0)
+        ):
             raise ValidationError(
                 {
                     "lines": _("“%(line)s” would be credited more than it was invoiced.")

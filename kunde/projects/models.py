@@ -53,7 +53,10 @@ class TimeEntry(models.Model):
     sales_rate_ore = models.PositiveIntegerField(_("price per hour (øre)"), default=0)
     # The invoice line that bills these hours; None while they are still to be invoiced.
     invoice_line = models.ForeignKey(
-        "invoices.InvoiceLine", on_delete=models.SET_NULL, null=True, blank=True,
+        "invoices.InvoiceLine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="time_entries",
     )
 
@@ -73,7 +76,10 @@ class Expense(models.Model):
     billable = models.BooleanField(_("billable"), default=True)
     approved = models.BooleanField(_("approved"), default=False)
     invoice_line = models.ForeignKey(
-        "invoices.InvoiceLine", on_delete=models.SET_NULL, null=True, blank=True,
+        "invoices.InvoiceLine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="expenses",
     )
 

@@ -108,3 +108,9 @@ def _customer(pk):
     from kunde.customers.models import Customer
 
     return Customer.objects.get(pk=pk)
+
+
+def test_hostile_parameters_are_dropped_not_crashed_on(db):
+    params = CustomerListParams.from_query({"q": "a\x00b", "manager": "9" * 30, "tag": "0"})
+    assert (params.q, params.manager, params.tag) == ("ab", None, None)
+    assert list(customer_list_page(params).object_list) == []

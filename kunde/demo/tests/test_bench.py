@@ -3,7 +3,13 @@ import os
 import pytest
 
 from kunde.customers.models import Customer
-from kunde.demo.bench import BenchError, _time_get, bench_data_ensure, bench_run
+from kunde.demo.bench import (
+    BenchError,
+    _time_get,
+    bench_data_ensure,
+    bench_invoices_ensure,
+    bench_run,
+)
 from kunde.demo.generator import demo_data_create
 from kunde.manage import _bench_database
 
@@ -15,6 +21,7 @@ def quiet(message: str) -> None:
 @pytest.mark.django_db
 def test_bench_run_measures_each_page_and_step():
     demo_data_create(customers=50, seed=3, log=quiet)
+    bench_invoices_ensure(count=40, log=quiet)
 
     rows = bench_run(n=2, warmup=1)
 
@@ -24,6 +31,7 @@ def test_bench_run_measures_each_page_and_step():
         "list_search",
         "list",
         "profile_from_list",
+        "invoices_tab",
         "prev_next",
         "goals",
     ]
@@ -35,6 +43,7 @@ def test_bench_run_measures_each_page_and_step():
     by_name = {row["name"]: row for row in rows}
     assert by_name["prev_next"]["queries"] == 2
     assert by_name["profile"]["projects_on_customer"] == 120
+    assert by_name["invoices_tab"]["invoices_on_customer"] == 40
     assert by_name["goals"]["profile_ms"] == 30
     assert set(by_name["goals"]["met"]) == {
         "profile",

@@ -365,3 +365,29 @@ def test_amounts_beyond_the_columns_are_refused(company, customer, finance):
         )
     assert {"lines.0.quantity", "lines.0.unit_price_ore"} <= set(error.value.message_dict)
     assert not Invoice.objects.exists()
+
+
+def test_a_credit_line_with_the_invoice_lines_own_sign_is_refused(draft, finance):
+    invoice = _issued(draft, finance)
+    line = invoice.lines.first()
+    credit = services.credit_note_create(
+        actor=finance, invoice=invoice, lines=[{"line": line.pk, "quantity": 1}]
+    )
+    # Editing the draft so that it would add to the line instead of crediting it:
+    own = credit.lines.get()
+    services.invoice_draft_update(
+        actor=finance,
+        invoice=credit,
+        header={},
+        lines=[
+            {
+                "id": own.pk,
+                "description": own.description,
+                "quantity": 1,
+                "unit_price_ore": own.unit_price_ore,
+            },
+            {"description": "Avslag", "quantity": -3, "unit_price_ore": own.unit_price_ore},
+        ],
+    )
+    with pytest.raises(ValidationError, match="more than it was invoiced"):
+        services.invoice_issue(actor=finance, invoice=credit)

@@ -138,3 +138,71 @@
     });
   }
 })();
+
+/* invoices: documents */
+// The draft editor: "Add line" copies the hidden empty row (a Django formset's empty form), and
+// issuing is held back while the editor has unsaved changes. Without JavaScript the editor
+// always offers one empty row and issuing simply takes the saved draft.
+(function () {
+  "use strict";
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-formset-add]").forEach(function (button) {
+      const form = button.closest("form");
+      const total = form.querySelector('[name="' + button.dataset.formsetAdd + '-TOTAL_FORMS"]');
+      const template = form.querySelector("template[data-formset-template]");
+      const rows = form.querySelector("[data-formset-rows]");
+      if (!total || !template || !rows) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        const index = Number(total.value);
+        rows.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, String(index)));
+        total.value = String(index + 1);
+        const first = rows.lastElementChild.querySelector("input:not([type=hidden]), select");
+        if (first) first.focus();
+      });
+    });
+  });
+
+  function markDirty(event) {
+    const form = event.target.form;
+    if (form && form.matches("[data-draft-editor]")) form.dataset.dirty = "true";
+  }
+  document.addEventListener("input", markDirty);
+  document.addEventListener("change", markDirty);
+
+  // Runs before the general data-confirm handler (capture phase) and stops it when refusing.
+  document.addEventListener("submit", function (event) {
+    const warning = event.target.getAttribute("data-unsaved-warning");
+    const editor = document.querySelector("[data-draft-editor]");
+    if (warning && editor && editor.dataset.dirty) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      window.alert(warning);
+    }
+  }, true);
+})();
+
+/* invoices: report */
+// The column chooser is a <details>: Escape or a click elsewhere closes it, as a menu would.
+(function () {
+  "use strict";
+
+  function closeChoosers(except) {
+    document.querySelectorAll("[data-column-chooser][open]").forEach(function (chooser) {
+      if (chooser !== except) chooser.removeAttribute("open");
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    const open = document.querySelector("[data-column-chooser][open]");
+    if (!open) return;
+    closeChoosers(null);
+    open.querySelector("summary").focus();
+  });
+
+  document.addEventListener("click", function (event) {
+    closeChoosers(event.target.closest("[data-column-chooser]"));
+  });
+})();

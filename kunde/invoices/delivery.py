@@ -1,0 +1,406 @@
+"""Delivering issued invoices and credit notes: by e-mail with the stored PDF attached, or as a
+letter through the print queue. EHF customers get e-mail until EHF sending exists.
+
+Every attempt is a `DeliveryAttempt` row and an entry in the customer's activity log. An e-mail
+attempt is committed as "sending" before the mail server is called and set to sent or failed
+after, so a process that dies in between leaves "outcome unknown" behind, never a silent
+duplicate: sending again after that needs `confirm_unknown=True`.
+"""
+
+import hashlib
+import io
+import logging
+import smtplib
+from dataclasses import dataclass
+
+from babel.dates import format_date
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypdf import PdfWriter
+
+from kunde.activity.services import log_activity
+from kunde.company.models import Company
+from kunde.customers.models import InvoiceDelivery
+from kunde.invoices.models import (
+    DeliveryAttempt,
+    DeliveryChannel,
+    DeliveryResult,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+)
+from kunde.invoices.options import effective_options
+from kunde.lib.money import format_money
+from kunde.lib.numbers import format_bank_account
+
+logger = logging.getLogger(__name__)
+
+RECIPIENT_LENGTH = DeliveryAttempt._meta.get_field("recipient").max_length
+
+
+# Reads ----------------------------------------------------------------------------------------
+
+
+def invoice_deliveries(invoice: Invoice) -> list[DeliveryAttempt]:
+    """The invoice's attempts, newest first, as `invoices/delivery/_log.html` shows them."""
+    return list(invoice.deliveries.select_related("actor"))
+
+
+def print_queue() -> QuerySet[DeliveryAttempt]:
+    """Letters waiting to be printed, oldest first: the order they are printed in."""
+    return (
+        DeliveryAttempt.objects.filter(channel=DeliveryChannel.LETTER, result=DeliveryResult.QUEUED)
+        .select_related("invoice__customer", "actor")
+        .order_by("started_at", "id")
+    )
+
+
+# E-mail ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Addresses:
+    to: list[str]
+    cc: list[str]
+
+    def __str__(self) -> str:
+        text = ", ".join(self.to)
+        if self.cc:
+            text += " (cc " + ", ".join(self.cc) + ")"
+        return text[:RECIPIENT_LENGTH]
+
+
+def email_addresses(invoice: Invoice) -> Addresses:
+    """Where the invoice is e-mailed: the customer's external receiver, else the invoicing
+    options' recipients, else the customer's invoice e-mail, else its e-mail. The options'
+    copies (cc) go along whichever of these receives it. Refused when there is no address or
+    one is not an e-mail address."""
+    customer = invoice.customer
+    options = effective_options(customer, invoice.project)
+    if customer.external_invoice_email:
+        to = [customer.external_invoice_email]
+    elif options.email_recipients:
+        to = options.email_recipients
+    else:
+        to = [a for a in (customer.invoice_email or customer.email,) if a]
+    if not to:
+        raise ValidationError(
+            _(
+                "%(doc)s cannot be e-mailed: the customer has no e-mail address, no invoice "
+                "e-mail and no external receiver, and the invoicing options name no "
+                "recipients. Add an address to the customer and send again."
+            )
+            % {"doc": invoice}
+        )
+    cc = [a for a in options.email_copies if a not in to]
+    for address in to + cc:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError(
+                _("%(doc)s cannot be e-mailed: “%(address)s” is not an e-mail address.")
+                % {"doc": invoice, "address": address}
+            ) from None
+    return Addresses(to=to, cc=cc)
+
+
+# (bokmål, English): the e-mail follows the invoice's language, not the user's.
+_MAIL_TEXT = {
+    "invoice": ("faktura", "invoice"),
+    "credit_note": ("kreditnota", "credit note"),
+    "subject": ("{doc} {number} fra {seller}", "{doc} {number} from {seller}"),
+    "attached": (
+        "Vedlagt er {doc} {number} fra {seller}.",
+        "Please find attached {doc} {number} from {seller}.",
+    ),
+    "credits": ("Den krediterer faktura {number}.", "It credits invoice {number}."),
+    "amount": ("Beløp", "Amount"),
+    "due_date": ("Forfallsdato", "Due date"),
+    "kid": ("KID", "KID"),
+    "account": ("Kontonummer", "Account number"),
+    "credited": (
+        "Beløpet er godskrevet kontoen deres hos oss.",
+        "The amount has been credited to your account with us.",
+    ),
+    "greeting": ("Hei,", "Hello,"),
+    "regards": ("Med vennlig hilsen", "Kind regards"),
+}
+_TEXT = {
+    lang: {k: pair[i] for k, pair in _MAIL_TEXT.items()} for i, lang in enumerate(["nb", "en"])
+}
+_LOCALE = {"nb": "nb_NO", "en": "en_GB"}
+_DATE_FORMAT = {"nb": "dd.MM.y", "en": "d MMMM y"}
+
+
+def _language(invoice: Invoice) -> str:
+    return invoice.language if invoice.language in _TEXT else "nb"
+
+
+def email_subject(invoice: Invoice) -> str:
+    t = _TEXT[_language(invoice)]
+    return t["subject"].format(
+        doc=t[invoice.kind].capitalize(), number=invoice.number, seller=invoice.seller["name"]
+    )
+
+
+def email_body(invoice: Invoice) -> str:
+    lang = _language(invoice)
+    t, seller = _TEXT[lang], invoice.seller
+    facts = {"doc": t[invoice.kind], "number": invoice.number, "seller": seller["name"]}
+    lines = [t["greeting"], "", t["attached"].format(**facts)]
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        lines.append(t["credits"].format(number=invoice.credited_invoice.number))
+    lines += [
+        "",
+        f"{t['amount']}: {format_money(invoice.total_ore, invoice.currency, _LOCALE[lang])}",
+    ]
+    if invoice.kind == InvoiceKind.INVOICE:
+        due = format_date(invoice.due_date, _DATE_FORMAT[lang], locale=_LOCALE[lang])
+        lines.append(f"{t['due_date']}: {due}")
+        if invoice.kid:
+            lines.append(f"{t['kid']}: {invoice.kid}")
+        if seller.get("bank_account"):
+            lines.append(f"{t['account']}: {format_bank_account(seller['bank_account'])}")
+    else:
+        lines += ["", t["credited"]]
+    lines += ["", t["regards"], seller["name"], ""]
+    return "\n".join(lines)
+
+
+def attachment_name(invoice: Invoice) -> str:
+    word = _TEXT[_language(invoice)][invoice.kind].replace(" ", "-")
+    return f"{word}-{invoice.number}.pdf"
+
+
+def stored_pdf(invoice: Invoice) -> bytes:
+    """The PDF stored at issue, byte for byte; refused when it is missing or was changed."""
+    if not invoice.pdf:
+        raise ValidationError(_("%(doc)s has no stored PDF.") % {"doc": invoice})
+    try:
+        with invoice.pdf.open("rb") as file:
+            data = file.read()
+    except OSError:
+        raise ValidationError(
+            _("The stored PDF of %(doc)s cannot be read.") % {"doc": invoice}
+        ) from None
+    if invoice.pdf_sha256 and hashlib.sha256(data).hexdigest() != invoice.pdf_sha256:
+        raise ValidationError(
+            _("The stored PDF of %(doc)s is not the one issued; it is not sent.") % {"doc": invoice}
+        )
+    return data
+
+
+def _email_message(invoice: Invoice, addresses: Addresses, pdf: bytes) -> EmailMessage:
+    reply_to = Company.load().email or invoice.seller.get("email")
+    message = EmailMessage(
+        subject=email_subject(invoice),
+        body=email_body(invoice),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=addresses.to,
+        cc=addresses.cc,
+        reply_to=[reply_to] if reply_to else None,
+    )
+    message.attach(attachment_name(invoice), pdf, "application/pdf")
+    return message
+
+
+def _transmit(message: EmailMessage) -> str:
+    """Hand the message to the mail server. Returns "" when it accepted the message, else the
+    reason it did not. Only errors of talking to the server are caught: anything else leaves
+    the attempt "sending", which is what it is then, unknown."""
+    connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    try:
+        connection.open()
+        accepted = connection.send_messages([message])
+    except TimeoutError:
+        return _("The mail server did not answer within %(seconds)s seconds.") % {
+            "seconds": settings.EMAIL_TIMEOUT
+        }
+    except smtplib.SMTPException as exc:
+        return _("The mail server refused the message: %(error)s") % {"error": exc}
+    except OSError as exc:
+        return _("The mail server could not be reached: %(error)s") % {"error": exc}
+    finally:
+        # Once the message is accepted, a failure to say goodbye changes nothing.
+        try:
+            connection.close()
+        except Exception:
+            logger.warning("Closing the mail connection failed", exc_info=True)
+    if not accepted:
+        return _("The mail server accepted no message.")
+    return ""
+
+
+# Sending --------------------------------------------------------------------------------------
+
+
+def _postal_address(invoice: Invoice) -> str:
+    buyer = invoice.buyer
+    if not (buyer.get("street") and (buyer.get("postcode") or buyer.get("city"))):
+        raise ValidationError(
+            _("%(doc)s has no postal address, so it cannot be sent by letter.") % {"doc": invoice}
+        )
+    parts = [
+        buyer["name"],
+        buyer["street"].replace("\n", ", "),
+        f"{buyer.get('postcode', '')} {buyer.get('city', '')}".strip(),
+    ]
+    if buyer.get("country", "NO") != "NO":
+        parts.append(buyer["country"])
+    return ", ".join(parts)[:RECIPIENT_LENGTH]
+
+
+def _check_can_send(invoice: Invoice, last: DeliveryAttempt | None, confirm_unknown: bool):
+    if invoice.status != InvoiceStatus.ISSUED:
+        raise ValidationError(
+            _("%(doc)s is not issued yet; only issued documents are sent.") % {"doc": invoice}
+        )
+    if last is None:
+        return
+    if last.result == DeliveryResult.SENDING and not confirm_unknown:
+        raise ValidationError(
+            _(
+                "The last delivery of %(doc)s has an unknown outcome: it may have reached the "
+                "customer. Check with the customer, then confirm that it should be sent again."
+            )
+            % {"doc": invoice}
+        )
+    if last.result == DeliveryResult.QUEUED:
+        raise ValidationError(_("%(doc)s is already in the print queue.") % {"doc": invoice})
+
+
+def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> DeliveryAttempt:
+    """Deliver an issued invoice or credit note the way its customer prefers: e-mail (EHF goes
+    by e-mail for now) or letter (it joins the print queue). A failed e-mail is a FAILED
+    attempt, not an error; refusals before trying (not issued, no address, outcome of the
+    last attempt unknown and not confirmed) raise ValidationError and record nothing.
+
+    Must not run inside an outer transaction: the "sending" row has to be committed before
+    the mail server is called."""
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("customer", "project", "credited_invoice")
+            .get(pk=invoice.pk)
+        )
+        last = invoice.deliveries.first()
+        _check_can_send(invoice, last, confirm_unknown)
+        after_unknown = last is not None and last.result == DeliveryResult.SENDING
+        customer = invoice.customer
+        if customer.invoice_delivery == InvoiceDelivery.LETTER:
+            attempt = DeliveryAttempt.objects.create(
+                invoice=invoice,
+                channel=DeliveryChannel.LETTER,
+                result=DeliveryResult.QUEUED,
+                recipient=_postal_address(invoice),
+                actor=actor,
+                note=_unknown_note(after_unknown),
+            )
+            log_activity(
+                customer=customer,
+                actor=actor,
+                action=f"{invoice.kind}.letter_queued",
+                summary=(_("%(doc)s added to the print queue") % {"doc": invoice})
+                + _unknown_note(after_unknown, prefix="; "),
+            )
+            return attempt
+        addresses = email_addresses(invoice)
+        message = _email_message(invoice, addresses, stored_pdf(invoice))
+        note = ""
+        if customer.invoice_delivery == InvoiceDelivery.EHF:
+            note = _("EHF is not available yet; sent by e-mail")
+        note = "; ".join(n for n in (note, _unknown_note(after_unknown)) if n)
+        attempt = DeliveryAttempt.objects.create(
+            invoice=invoice,
+            channel=DeliveryChannel.EMAIL,
+            result=DeliveryResult.SENDING,
+            recipient=str(addresses),
+            actor=actor,
+            note=note,
+        )
+    # Committed: from here on, a crash leaves "sending" (outcome unknown) behind.
+    error = _transmit(message)
+    with transaction.atomic():
+        attempt.result = DeliveryResult.FAILED if error else DeliveryResult.SENT
+        attempt.error = error
+        attempt.finished_at = timezone.now()
+        attempt.save(update_fields=["result", "error", "finished_at"])
+        if error:
+            summary = _("%(doc)s could not be e-mailed to %(to)s: %(error)s") % {
+                "doc": invoice,
+                "to": addresses,
+                "error": error,
+            }
+        else:
+            summary = _("%(doc)s e-mailed to %(to)s") % {"doc": invoice, "to": addresses}
+        if note:
+            summary += f" ({note})"
+        log_activity(
+            customer=customer,
+            actor=actor,
+            action=f"{invoice.kind}.{'send_failed' if error else 'sent'}",
+            summary=summary[:300],
+        )
+    return attempt
+
+
+def _unknown_note(after_unknown: bool, prefix: str = "") -> str:
+    if not after_unknown:
+        return ""
+    return prefix + _("sent again after an attempt with unknown outcome, as confirmed")
+
+
+# Print queue ----------------------------------------------------------------------------------
+
+
+def _queued(attempt_ids) -> list[DeliveryAttempt]:
+    """The queued letters with these ids, in queue order; refused unless every id is one."""
+    ids = set(attempt_ids)
+    if not ids:
+        raise ValidationError(_("Choose at least one document from the print queue."))
+    attempts = list(print_queue().filter(pk__in=ids))
+    if len(attempts) != len(ids):
+        raise ValidationError(
+            _(
+                "Some of the documents are no longer in the print queue (printed by someone "
+                "else, or unknown). Nothing was changed; open the print queue again."
+            )
+        )
+    return attempts
+
+
+def print_queue_pdf(attempt_ids) -> bytes:
+    """The stored PDFs of these queued letters as one PDF, in queue order, to print at once."""
+    writer = PdfWriter()
+    for attempt in _queued(attempt_ids):
+        writer.append(io.BytesIO(stored_pdf(attempt.invoice)))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def print_queue_mark_printed(*, actor, attempt_ids) -> list[DeliveryAttempt]:
+    """Mark these queued letters printed: exactly the batch that was downloaded, so a letter
+    queued meanwhile stays in the queue. All or nothing."""
+    with transaction.atomic():
+        ids = set(attempt_ids)
+        list(DeliveryAttempt.objects.select_for_update().filter(pk__in=ids))
+        attempts = _queued(ids)
+        now = timezone.now()
+        for attempt in attempts:
+            attempt.result = DeliveryResult.PRINTED
+            attempt.finished_at = now
+            attempt.save(update_fields=["result", "finished_at"])
+            log_activity(
+                customer=attempt.invoice.customer,
+                actor=actor,
+                action=f"{attempt.invoice.kind}.printed",
+                summary=_("%(doc)s printed for sending by letter") % {"doc": attempt.invoice},
+            )
+    return attempts

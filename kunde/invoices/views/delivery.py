@@ -1,0 +1,149 @@
+"""Sending an issued document, and the print queue of letters."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from kunde.accounts.decorators import role_required
+from kunde.invoices import delivery
+from kunde.invoices.models import DeliveryResult, Invoice
+
+
+class SendForm(forms.Form):
+    confirm_unknown = forms.BooleanField(
+        label=gettext_lazy("I have checked; send again"), required=False
+    )
+
+
+class AttemptIdsField(forms.Field):
+    """Several integer ids from repeated `attempt` parameters."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": gettext_lazy("Choose at least one document from the print queue."),
+        "invalid": gettext_lazy("The list of documents is not valid; open the print queue again."),
+    }
+
+    def to_python(self, value):
+        if not value:
+            return []
+        try:
+            return sorted({int(v) for v in value})
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class BatchForm(forms.Form):
+    attempt = AttemptIdsField()
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@require_POST
+@role_required("can_manage_finance")
+def invoice_send(request, invoice_id: int):
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    if invoice is None:
+        raise Http404(_("No such invoice."))
+    form = SendForm(request.POST)
+    form.is_valid()  # a single optional checkbox: always valid
+    try:
+        attempt = delivery.invoice_send(
+            actor=request.user,
+            invoice=invoice,
+            confirm_unknown=form.cleaned_data["confirm_unknown"],
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("invoices:invoice_detail", invoice.pk)
+    facts = {"doc": invoice, "to": attempt.recipient, "error": attempt.error}
+    if attempt.result == DeliveryResult.QUEUED:
+        messages.success(request, _("%(doc)s was added to the print queue.") % facts)
+    elif attempt.result == DeliveryResult.SENT:
+        text = _("%(doc)s was e-mailed to %(to)s.") % facts
+        messages.success(request, f"{text} {attempt.note}." if attempt.note else text)
+    else:
+        messages.error(
+            request,
+            _("%(doc)s could not be e-mailed: %(error)s It is still issued; you can send it again.")
+            % facts,
+        )
+    return redirect("invoices:invoice_detail", invoice.pk)
+
+
+@require_GET
+@role_required("can_manage_finance")
+def print_queue(request):
+    attempts = list(delivery.print_queue())
+    return render(
+        request,
+        "invoices/delivery/print_queue.html",
+        {
+            "attempts": attempts,
+            # The batch on this page: downloaded, then marked printed, by these ids only.
+            "batch_query": urlencode([("attempt", attempt.pk) for attempt in attempts]),
+        },
+    )
+
+
+@require_GET
+@role_required("can_manage_finance")
+def print_queue_pdf(request):
+    form = BatchForm(request.GET)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["attempt"])
+        pdf = delivery.print_queue_pdf(form.cleaned_data["attempt"])
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("invoices:print_queue")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"utskrift-{timezone.localdate().isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@role_required("can_manage_finance")
+def print_queue_mark_printed(request):
+    form = BatchForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["attempt"])
+        printed = delivery.print_queue_mark_printed(
+            actor=request.user, attempt_ids=form.cleaned_data["attempt"]
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        count = len(printed)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d document marked as printed.",
+                "%(count)d documents marked as printed.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect("invoices:print_queue")
+
+
+urlpatterns = [
+    path("invoices/<int:invoice_id>/send/", invoice_send, name="invoice_send"),
+    path("invoices/print-queue/", print_queue, name="print_queue"),
+    path("invoices/print-queue/pdf/", print_queue_pdf, name="print_queue_pdf"),
+    path(
+        "invoices/print-queue/printed/", print_queue_mark_printed, name="print_queue_mark_printed"
+    ),
+]
