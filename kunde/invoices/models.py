@@ -7,6 +7,7 @@ change them, except the few operational fields listed in `Invoice.MUTABLE_AFTER_
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kunde.customers.models import Language
@@ -276,7 +277,9 @@ class Invoice(models.Model):
 
     def __str__(self):
         label = self.get_kind_display()
-        return f"{label} {self.number}" if self.number else f"{label} ({_('draft')})"
+        if self.number:
+            return f"{label} {self.number}"
+        return gettext("%(kind)s (draft)") % {"kind": label}
 
     def save(self, *args, update_fields=None, **kwargs):
         if self.pk and self._issued_in_database():
