@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 from python_calamine import CalamineWorkbook
 
 from kunde.invoices import services
-from kunde.invoices.tests.conftest import company, draft  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 

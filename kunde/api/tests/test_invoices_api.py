@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kunde.activity.models import ActivityEntry
-from kunde.company.models import Company
 from kunde.customers.services import customer_create
 from kunde.invoices import services
 from kunde.invoices.models import Invoice, InvoiceLine, InvoiceSeries
@@ -51,63 +50,13 @@ def _database():
     )
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """Issued PDFs go to a throw-away folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def company(db):
-    company = Company.load()
-    company.name = "Fjordvik Rådgivning AS"
-    company.organization_number = "923609016"
-    company.organization_form = "AS"
-    company.bank_account = "86011117947"
-    company.street, company.postcode, company.city = "Kirkegata 1", "0153", "Oslo"
-    company.save()
-    return company
-
-
 @pytest.fixture
 def other_customer(manager):
     return customer_create(actor=manager, data={"name": "Havbris Regnskap AS"}, tags=[])
 
 
-@pytest.fixture
-def project(customer, manager):
-    return Project.objects.create(
-        number=1001, name="Nytt intranett", customer=customer, manager=manager
-    )
-
-
-@pytest.fixture
-def hours(project, manager, finance):
-    """Approved, billable hours: 4.5 h by the manager at 1 200 kr and 2 h by finance at 900 kr."""
-    return [
-        TimeEntry.objects.create(
-            project=project,
-            employee=employee,
-            date=day,
-            minutes=minutes,
-            approved=True,
-            sales_rate_ore=rate,
-        )
-        for employee, day, minutes, rate in [
-            (manager, date(2026, 10, 1), 180, 120000),
-            (manager, date(2026, 10, 2), 90, 120000),
-            (finance, date(2026, 10, 2), 120, 90000),
-        ]
-    ]
-
-
 def _draft(customer, finance, lines=LINES):
     return services.invoice_draft_create(actor=finance, customer=customer, lines=lines)
-
-
-@pytest.fixture
-def draft(company, customer, finance):
-    return _draft(customer, finance)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kunde.accounts.decorators import role_required
 from kunde.invoices import delivery
+from kunde.invoices.fields import IdListField
 from kunde.invoices.models import DeliveryResult, Invoice
 
 
@@ -23,26 +24,15 @@ class SendForm(forms.Form):
     )
 
 
-class AttemptIdsField(forms.Field):
-    """Several integer ids from repeated `attempt` parameters."""
-
-    widget = forms.MultipleHiddenInput
-    default_error_messages = {
-        "required": gettext_lazy("Choose at least one document from the print queue."),
-        "invalid": gettext_lazy("The list of documents is not valid; open the print queue again."),
-    }
-
-    def to_python(self, value):
-        if not value:
-            return []
-        try:
-            return sorted({int(v) for v in value})
-        except (TypeError, ValueError):
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
 class BatchForm(forms.Form):
-    attempt = AttemptIdsField()
+    attempt = IdListField(
+        error_messages={
+            "required": gettext_lazy("Choose at least one document from the print queue."),
+            "invalid": gettext_lazy(
+                "The list of documents is not valid; open the print queue again."
+            ),
+        }
+    )
 
 
 def _error_text(error: ValidationError) -> str:

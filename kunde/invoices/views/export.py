@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from kunde.accounts.decorators import role_required
 from kunde.customers.models import Customer
 from kunde.invoices import accounting_export
+from kunde.invoices.fields import IdListField
 from kunde.invoices.models import AccountingExport, ExportStatus
 
 RUNS_PER_PAGE = 50
@@ -24,26 +25,8 @@ DOWNLOADS = {
 }
 
 
-class DocumentIdsField(forms.Field):
-    """Several integer ids from repeated `documents` parameters."""
-
-    widget = forms.MultipleHiddenInput
-    default_error_messages = {
-        "required": gettext_lazy("Choose at least one document."),
-        "invalid": gettext_lazy("The list of documents is not valid; open this page again."),
-    }
-
-    def to_python(self, value):
-        if not value:
-            return []
-        try:
-            return sorted({int(v) for v in value})
-        except (TypeError, ValueError):
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
 class ExportStatusForm(forms.Form):
-    documents = DocumentIdsField()
+    documents = IdListField()
     status = forms.ChoiceField(
         label=gettext_lazy("New export status"),
         choices=ExportStatus.choices,
