@@ -1,0 +1,726 @@
+"""camt.054 (BankToCustomerDebitCreditNotification): a safe reader and a small writer.
+
+Reads versions 001.02, 001.04 and 001.08 into frozen dataclasses: amounts as Decimal and as signed
+øre, one transaction per underlying payment (NtryDtls/TxDtls), creditor references and free text
+for the matcher. Pure functions, no Django.
+
+The XML is untrusted. A document with a DOCTYPE is refused before anything is parsed, and the
+parser neither loads DTDs, resolves entities nor uses the network. Every problem with the input
+raises Camt054Error with a message a person can act on; a document whose batches do not add up is
+refused whole, because booking part of a settlement would leave the ledger out of step with the
+bank.
+"""
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from lxml import etree
+
+NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:"
+VERSIONS = ("001.02", "001.04", "001.08")
+BOOKED = "BOOK"
+CREDIT = "CRDT"
+DEBIT = "DBIT"
+
+# Creditor reference types that are ISO codes (DocumentType3Code); others are proprietary.
+_REFERENCE_CODES = frozenset({"RADM", "RPIN", "FXDR", "DISP", "PUOR", "SCOR"})
+_KNOWN_MESSAGES = {
+    "camt.052": "a bank-to-customer account report",
+    "camt.053": "a bank-to-customer statement",
+    "pain.001": "a customer credit transfer initiation",
+    "pain.002": "a payment status report",
+    "pain.008": "a customer direct debit initiation",
+}
+_STATUS_MEANING = {
+    "PDNG": "pending: the bank may still change or cancel it",
+    "INFO": "for information only, not booked on the account",
+}
+_DOCTYPE_MARKERS = tuple("<!DOCTYPE".encode(codec) for codec in ("ascii", "utf-16-le", "utf-16-be"))
+_DOCTYPE_REFUSED = (
+    "The file contains a DOCTYPE declaration; camt.054 files have none, and files with one are "
+    "refused for safety (entity expansion, external entities)."
+)
+_XML_SPACE = " \t\r\n"
+_AMOUNT = re.compile(r"[0-9]{1,18}(\.[0-9]{1,5})?")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?")
+_DATETIME = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+_KID = re.compile(r"[0-9]{1,24}[0-9-]")
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Za-z0-9]{1,30}")
+_CENT = Decimal("0.01")
+
+
+class Camt054Error(ValueError):
+    """A file that is not a camt.054 notification this module can read, or one that contradicts
+    itself."""
+
+
+class CreditorReference(NamedTuple):
+    """One RmtInf/Strd/CdtrRefInf: the type code ("SCOR", a proprietary text, or None) and Ref."""
+
+    type: str | None
+    ref: str
+
+
+@dataclass(frozen=True)
+class Camt054Transaction:
+    """One underlying payment (TxDtls), or the whole entry when the bank sent no details."""
+
+    amount: Decimal  # positive; the direction is credit_debit
+    currency: str
+    credit_debit: str  # CRDT or DBIT
+    end_to_end_id: str | None = None
+    account_servicer_reference: str | None = None
+    transaction_id: str | None = None
+    instruction_id: str | None = None
+    uetr: str | None = None  # 001.08 only
+    debtor_name: str | None = None
+    debtor_account: str | None = None  # IBAN, or the other account id (e.g. a BBAN)
+    creditor_references: tuple[CreditorReference, ...] = ()
+    remittance_texts: tuple[str, ...] = ()  # Ustrd
+
+    @property
+    def amount_ore(self) -> int:
+        """The amount in øre, negative for a debit."""
+        return _signed_ore(self.amount, self.credit_debit)
+
+
+@dataclass(frozen=True)
+class Camt054Entry:
+    """One booking on the account (Ntry)."""
+
+    amount: Decimal  # positive; the direction is credit_debit
+    currency: str
+    credit_debit: str  # CRDT or DBIT
+    status: str  # BOOK, PDNG, INFO or a proprietary status
+    transactions: tuple[Camt054Transaction, ...]
+    reversal: bool = False  # RvslInd: a returned payment is a DBIT with this set
+    booking_date: date | None = None
+    value_date: date | None = None
+    account_servicer_reference: str | None = None  # the bank's reference for the entry
+    entry_reference: str | None = None  # NtryRef
+    bank_transaction_code: str | None = None  # "PMNT/RCDT/ESCT" (Domn) or the Prtry code
+    additional_info: str | None = None  # AddtlNtryInf
+
+    @property
+    def amount_ore(self) -> int:
+        """The amount in øre, negative for a debit."""
+        return _signed_ore(self.amount, self.credit_debit)
+
+
+@dataclass(frozen=True)
+class SkippedEntry:
+    """An entry read but not to be booked, and why."""
+
+    entry: Camt054Entry
+    reason: str
+
+
+@dataclass(frozen=True)
+class Camt054AccountNotification:
+    """One Ntfctn: the entries on one account. `entries` holds only those to book."""
+
+    id: str
+    account_iban: str | None
+    account_other_id: str | None
+    currency: str | None  # Acct/Ccy, when given
+    created_at: datetime | None = None
+    entries: tuple[Camt054Entry, ...] = ()
+    skipped: tuple[SkippedEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Camt054Notification:
+    """A whole camt.054 document."""
+
+    message_id: str  # GrpHdr/MsgId: the key for "this file was imported before"
+    created_at: datetime
+    version: str  # "001.02", "001.04" or "001.08"
+    notifications: tuple[Camt054AccountNotification, ...]
+
+
+def skip_reason(entry: Camt054Entry) -> str | None:
+    """Why `entry` must not be booked, or None when it may be."""
+    if entry.status != BOOKED:
+        meaning = _STATUS_MEANING.get(entry.status, "not booked")
+        return f"Status {entry.status} ({meaning}); only booked (BOOK) entries are booked."
+    if entry.booking_date is None:
+        return "Booked (BOOK) but without a booking date (BookgDt)."
+    return None
+
+
+def kid_candidates(transaction: Camt054Transaction) -> list[str]:
+    """The transaction's structured creditor references that look like KIDs.
+
+    A KID is 2-25 digits, the last of which may be "-", sent with type SCOR or with no type. RF
+    references (ISO 11649) and foreign types (Swiss QRR, "ISR Reference") never qualify. Whether
+    the check digit and the length fit the company's KID rule is for the matcher to decide.
+    """
+    candidates: list[str] = []
+    for reference in transaction.creditor_references:
+        if reference.type not in (None, "SCOR") or not _KID.fullmatch(reference.ref):
+            continue
+        if reference.ref not in candidates:
+            candidates.append(reference.ref)
+    return candidates
+
+
+# Reading
+
+
+def parse_camt054(data: bytes) -> Camt054Notification:
+    """Read a camt.054 document. Raises Camt054Error, and nothing else, for any bad input."""
+    root = _parse_xml(data)
+    namespace, version = _identify(root)
+    return _Reader(namespace, version).document(root)
+
+
+def _parse_xml(data: bytes) -> etree._Element:
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise Camt054Error(f"Expected the file's bytes, not {type(data).__name__}.")
+    data = bytes(data)
+    if not data.strip():
+        raise Camt054Error("The file is empty.")
+    if any(marker in data for marker in _DOCTYPE_MARKERS):
+        raise Camt054Error(_DOCTYPE_REFUSED)
+    if data.startswith(b"NY00"):
+        raise Camt054Error("This looks like a Nets OCR giro file, not a camt.054 XML document.")
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        dtd_validation=False,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.LxmlError, ValueError, LookupError) as error:
+        raise Camt054Error(f"The file is not well-formed XML: {error}") from None
+    docinfo = root.getroottree().docinfo
+    # The byte check above misses a DOCTYPE in rarer encodings (UTF-32); this catches it after a
+    # parse that resolved nothing.
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise Camt054Error(_DOCTYPE_REFUSED)
+    return root
+
+
+def _identify(root: etree._Element) -> tuple[str, str]:
+    name = etree.QName(root)
+    namespace, local = name.namespace or "", name.localname
+    if not namespace.startswith(NAMESPACE_PREFIX):
+        where = f"namespace {namespace[:100]!r}" if namespace else "no namespace"
+        raise Camt054Error(
+            f"This is not an ISO 20022 document: its root element is <{local[:50]}> in {where}."
+        )
+    message = namespace[len(NAMESPACE_PREFIX) :][:50]
+    if not message.startswith("camt.054."):
+        known = _KNOWN_MESSAGES.get(message[:8])
+        what = f"{message} ({known})" if known else message
+        raise Camt054Error(f"This document is {what}, not a camt.054 debit/credit notification.")
+    version = message[len("camt.054.") :]
+    if version not in VERSIONS:
+        raise Camt054Error(
+            f"camt.054 version {version} is not supported; "
+            f"the supported versions are {', '.join(VERSIONS)}."
+        )
+    if local != "Document":
+        raise Camt054Error(f"The root element is <{local[:50]}>, not <Document>.")
+    return namespace, version
+
+
+class _Reader:
+    """Walks one document. Elements are looked up in the document's own namespace."""
+
+    def __init__(self, namespace: str, version: str):
+        self.ns = namespace
+        self.version = version
+
+    def find(self, element: etree._Element, *names: str) -> etree._Element | None:
+        return element.find("/".join(f"{{{self.ns}}}{name}" for name in names))
+
+    def findall(self, element: etree._Element, name: str) -> list[etree._Element]:
+        return element.findall(f"{{{self.ns}}}{name}")
+
+    def text(self, element: etree._Element, *names: str) -> str | None:
+        found = self.find(element, *names) if names else element
+        if found is None:
+            return None
+        return (found.text or "").strip(_XML_SPACE) or None
+
+    def required(self, element: etree._Element, where: str, *names: str) -> str:
+        value = self.text(element, *names)
+        if value is None:
+            raise Camt054Error(f"{where} has no {'/'.join(names)}.")
+        return value
+
+    def document(self, root: etree._Element) -> Camt054Notification:
+        body = self.find(root, "BkToCstmrDbtCdtNtfctn")
+        if body is None:
+            raise Camt054Error("The document has no BkToCstmrDbtCdtNtfctn element.")
+        header = self.find(body, "GrpHdr")
+        if header is None:
+            raise Camt054Error("The document has no group header (GrpHdr).")
+        message_id = self.required(header, "The group header", "MsgId")
+        created = self.required(header, "The group header", "CreDtTm")
+        created_at = _datetime(created, "The group header's CreDtTm")
+        notifications = tuple(self.notification(n) for n in self.findall(body, "Ntfctn"))
+        if not notifications:
+            raise Camt054Error("The document contains no notification (Ntfctn).")
+        return Camt054Notification(message_id, created_at, self.version, notifications)
+
+    def notification(self, element: etree._Element) -> Camt054AccountNotification:
+        notification_id = self.required(element, "A notification", "Id")
+        where = f"Notification {notification_id}"
+        created = self.text(element, "CreDtTm")
+        account = self.find(element, "Acct")
+        if account is None:
+            raise Camt054Error(f"{where} has no account (Acct).")
+        iban = self.text(account, "Id", "IBAN")
+        other_id = self.text(account, "Id", "Othr", "Id")
+        if iban is None and other_id is None:
+            raise Camt054Error(f"{where} has no account number (Acct/Id/IBAN or Acct/Id/Othr/Id).")
+        currency = self.text(account, "Ccy")
+        if currency is not None and not _CURRENCY.fullmatch(currency):
+            raise Camt054Error(f"{where}: the account currency {currency[:20]!r} is not valid.")
+        entries: list[Camt054Entry] = []
+        skipped: list[SkippedEntry] = []
+        for number, entry_element in enumerate(self.findall(element, "Ntry"), start=1):
+            entry = self.entry(entry_element, f"number {number} in notification {notification_id}")
+            reason = skip_reason(entry)
+            if reason is None:
+                entries.append(entry)
+            else:
+                skipped.append(SkippedEntry(entry, reason))
+        return Camt054AccountNotification(
+            id=notification_id,
+            account_iban=iban,
+            account_other_id=other_id,
+            currency=currency,
+            created_at=_datetime(created, f"{where}: CreDtTm") if created else None,
+            entries=tuple(entries),
+            skipped=tuple(skipped),
+        )
+
+    def entry(self, element: etree._Element, position: str) -> Camt054Entry:
+        servicer_reference = self.text(element, "AcctSvcrRef")
+        entry_reference = self.text(element, "NtryRef")
+        where = f"Entry {servicer_reference or entry_reference or position}"
+        amount_element = self.find(element, "Amt")
+        if amount_element is None:
+            raise Camt054Error(f"{where} has no amount (Amt).")
+        amount, currency = _amount(amount_element, where)
+        credit_debit = _credit_debit(self.text(element, "CdtDbtInd"), where)
+        status = self.status(element)
+        if status is None:
+            raise Camt054Error(f"{where} has no status (Sts).")
+        entry = Camt054Entry(
+            amount=amount,
+            currency=currency,
+            credit_debit=credit_debit,
+            status=status,
+            transactions=(),
+            reversal=_boolean(self.text(element, "RvslInd"), where),
+            booking_date=self.date_choice(element, "BookgDt", where),
+            value_date=self.date_choice(element, "ValDt", where),
+            account_servicer_reference=servicer_reference,
+            entry_reference=entry_reference,
+            bank_transaction_code=self.bank_transaction_code(element),
+            additional_info=self.text(element, "AddtlNtryInf"),
+        )
+        return replace(entry, transactions=self.transactions(element, entry, where))
+
+    def status(self, element: etree._Element) -> str | None:
+        found = self.find(element, "Sts")
+        if found is None:
+            return None
+        # 001.08 wraps the status in Cd (or Prtry); earlier versions hold the code as text.
+        return self.text(found, "Cd") or self.text(found, "Prtry") or self.text(found)
+
+    def date_choice(self, element: etree._Element, name: str, where: str) -> date | None:
+        choice = self.find(element, name)
+        if choice is None:
+            return None
+        day = self.text(choice, "Dt")
+        if day is not None:
+            match = _DATE.fullmatch(day)
+            if match is None:
+                raise Camt054Error(f"{where}: {name}/Dt {day[:40]!r} is not a date.")
+            return _iso_date(match.group(1), f"{where}: {name}/Dt")
+        moment = self.text(choice, "DtTm")
+        if moment is not None:
+            # The date as the bank wrote it, in the bank's offset: not converted to UTC.
+            return _datetime(moment, f"{where}: {name}/DtTm").date()
+        raise Camt054Error(f"{where}: {name} has neither Dt nor DtTm.")
+
+    def bank_transaction_code(self, element: etree._Element) -> str | None:
+        code = self.find(element, "BkTxCd")
+        if code is None:
+            return None
+        parts = [
+            self.text(code, "Domn", "Cd"),
+            self.text(code, "Domn", "Fmly", "Cd"),
+            self.text(code, "Domn", "Fmly", "SubFmlyCd"),
+        ]
+        if all(parts):
+            return "/".join(parts)
+        return self.text(code, "Prtry", "Cd")
+
+    def transactions(
+        self, element: etree._Element, entry: Camt054Entry, where: str
+    ) -> tuple[Camt054Transaction, ...]:
+        blocks = self.findall(element, "NtryDtls")
+        details = [(block, self.findall(block, "TxDtls")) for block in blocks]
+        count = sum(len(tx_elements) for _, tx_elements in details)
+        if count == 0:
+            # No details: the entry is one payment. A batch summary, if any, must match it.
+            for block, _ in details:
+                self.check_batch(block, [], entry, where)
+            return (Camt054Transaction(entry.amount, entry.currency, entry.credit_debit),)
+        transactions: list[Camt054Transaction] = []
+        for block, tx_elements in details:
+            block_transactions = []
+            for tx_element in tx_elements:
+                number = len(transactions) + len(block_transactions) + 1
+                block_transactions.append(
+                    self.transaction(tx_element, entry, f"{where}, transaction {number}", count)
+                )
+            self.check_batch(block, block_transactions, entry, where)
+            transactions.extend(block_transactions)
+        total = sum(t.amount_ore for t in transactions)
+        if total != entry.amount_ore:
+            what = (
+                "the transaction is"
+                if len(transactions) == 1
+                else f"the {len(transactions)} transactions add up to"
+            )
+            raise Camt054Error(
+                f"{where}: {what} {_money(total, entry.currency)}, "
+                f"but the entry amount is {_money(entry.amount_ore, entry.currency)}."
+            )
+        return tuple(transactions)
+
+    def check_batch(
+        self,
+        block: etree._Element,
+        transactions: list[Camt054Transaction],
+        entry: Camt054Entry,
+        where: str,
+    ) -> None:
+        batch = self.find(block, "Btch")
+        if batch is None:
+            return
+        count_text = self.text(batch, "NbOfTxs")
+        if count_text is not None and transactions:
+            if not count_text.isascii() or not count_text.isdigit() or len(count_text) > 15:
+                raise Camt054Error(f"{where}: Btch/NbOfTxs {count_text[:20]!r} is not a number.")
+            if int(count_text) != len(transactions):
+                raise Camt054Error(
+                    f"{where}: the batch says {int(count_text)} transactions (Btch/NbOfTxs), "
+                    f"but {len(transactions)} are listed."
+                )
+        total_element = self.find(batch, "TtlAmt")
+        if total_element is None:
+            return
+        amount, currency = _amount(total_element, f"{where}: Btch/TtlAmt")
+        if currency != entry.currency:
+            raise Camt054Error(
+                f"{where}: the batch total is in {currency}, but the entry is in {entry.currency}."
+            )
+        sign = self.text(batch, "CdtDbtInd")
+        stated = _signed_ore(amount, _credit_debit(sign, where) if sign else entry.credit_debit)
+        if transactions:
+            actual, what = sum(t.amount_ore for t in transactions), "the transactions add up to"
+        else:
+            actual, what = entry.amount_ore, "the entry amount is"
+        if stated != actual:
+            raise Camt054Error(
+                f"{where}: the batch total (Btch/TtlAmt) is {_money(stated, currency)}, "
+                f"but {what} {_money(actual, currency)}."
+            )
+
+    def transaction(
+        self, element: etree._Element, entry: Camt054Entry, where: str, count: int
+    ) -> Camt054Transaction:
+        amount_element = None
+        if self.version != "001.02":
+            amount_element = self.find(element, "Amt")
+        if amount_element is None:
+            amount_element = self.find(element, "AmtDtls", "TxAmt", "Amt")
+        if amount_element is not None:
+            amount, currency = _amount(amount_element, where)
+        elif count == 1:
+            amount, currency = entry.amount, entry.currency
+        else:
+            raise Camt054Error(
+                f"{where} has no amount (Amt or AmtDtls/TxAmt/Amt), so the entry cannot be split "
+                "into its payments."
+            )
+        if currency != entry.currency:
+            raise Camt054Error(
+                f"{where}: the currency {currency} differs from the entry's {entry.currency}."
+            )
+        sign = self.text(element, "CdtDbtInd") if self.version != "001.02" else None
+        parties = self.find(element, "RltdPties")
+        debtor_name = debtor_account = None
+        if parties is not None:
+            # 001.08 puts the party under Pty; earlier versions name it directly.
+            debtor_name = self.text(parties, "Dbtr", "Pty", "Nm")
+            debtor_name = debtor_name or self.text(parties, "Dbtr", "Nm")
+            debtor_account = self.text(parties, "DbtrAcct", "Id", "IBAN")
+            debtor_account = debtor_account or self.text(parties, "DbtrAcct", "Id", "Othr", "Id")
+        references: list[CreditorReference] = []
+        texts: list[str] = []
+        remittance = self.find(element, "RmtInf")
+        if remittance is not None:
+            texts = [t for t in map(self.text, self.findall(remittance, "Ustrd")) if t]
+            for structured in self.findall(remittance, "Strd"):
+                ref = self.text(structured, "CdtrRefInf", "Ref")
+                if ref is not None:
+                    kind = self.text(structured, "CdtrRefInf", "Tp", "CdOrPrtry", "Cd")
+                    kind = kind or self.text(structured, "CdtrRefInf", "Tp", "CdOrPrtry", "Prtry")
+                    references.append(CreditorReference(kind, ref))
+        return Camt054Transaction(
+            amount=amount,
+            currency=currency,
+            credit_debit=_credit_debit(sign, where) if sign else entry.credit_debit,
+            end_to_end_id=self.text(element, "Refs", "EndToEndId"),
+            account_servicer_reference=self.text(element, "Refs", "AcctSvcrRef"),
+            transaction_id=self.text(element, "Refs", "TxId"),
+            instruction_id=self.text(element, "Refs", "InstrId"),
+            uetr=self.text(element, "Refs", "UETR"),
+            debtor_name=debtor_name,
+            debtor_account=debtor_account,
+            creditor_references=tuple(references),
+            remittance_texts=tuple(texts),
+        )
+
+
+def _amount(element: etree._Element, where: str) -> tuple[Decimal, str]:
+    text = (element.text or "").strip(_XML_SPACE)
+    if not _AMOUNT.fullmatch(text):
+        raise Camt054Error(f"{where}: the amount {text[:40]!r} is not a positive decimal number.")
+    amount = Decimal(text)
+    if amount == 0:
+        raise Camt054Error(f"{where}: the amount is zero.")
+    if amount != amount.quantize(_CENT):
+        raise Camt054Error(f"{where}: the amount {text} has more than 2 decimals.")
+    currency = element.get("Ccy") or ""
+    if not _CURRENCY.fullmatch(currency):
+        raise Camt054Error(f"{where}: the amount has no valid currency (Ccy={currency[:20]!r}).")
+    return amount, currency
+
+
+def _credit_debit(value: str | None, where: str) -> str:
+    if value not in (CREDIT, DEBIT):
+        shown = "nothing" if value is None else repr(value[:20])
+        raise Camt054Error(f"{where}: CdtDbtInd must be CRDT or DBIT, not {shown}.")
+    return value
+
+
+def _boolean(value: str | None, where: str) -> bool:
+    if value is None or value in ("false", "0"):
+        return False
+    if value in ("true", "1"):
+        return True
+    raise Camt054Error(f"{where}: RvslInd must be true or false, not {value[:20]!r}.")
+
+
+def _iso_date(value: str, where: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Camt054Error(f"{where} {value!r} is not a valid date.") from None
+
+
+def _datetime(value: str, where: str) -> datetime:
+    match = _DATETIME.fullmatch(value)
+    if match is None:
+        raise Camt054Error(f"{where} {value[:40]!r} is not an ISO date and time.")
+    seconds, fraction, offset = match.groups()
+    # Python reads at most microseconds; XML allows any number of decimals.
+    text = seconds + (fraction[:7] if fraction else "") + (offset or "")
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise Camt054Error(f"{where} {value!r} is not a valid date and time.") from None
+
+
+def _signed_ore(amount: Decimal, credit_debit: str) -> int:
+    ore = int(amount * 100)
+    return -ore if credit_debit == DEBIT else ore
+
+
+def _decimal_text(ore: int) -> str:
+    sign = "-" if ore < 0 else ""
+    return f"{sign}{abs(ore) // 100}.{abs(ore) % 100:02d}"
+
+
+def _money(ore: int, currency: str) -> str:
+    return f"{_decimal_text(ore)} {currency}"
+
+
+# Writing (tests, fixtures and the benchmark)
+
+
+def write_camt054(notification: Camt054Notification, version: str | None = None) -> bytes:
+    """The document as camt.054 XML (UTF-8), in `version` or the notification's own.
+
+    Skipped entries are written after the booked ones. Batches get Btch/NbOfTxs and TtlAmt.
+    Raises ValueError for what the version cannot say (UETR before 001.08; in 001.02 a
+    transaction whose direction differs from its entry's).
+    """
+    version = version or notification.version
+    if version not in VERSIONS:
+        raise ValueError(f"Cannot write camt.054 version {version!r}.")
+    return _Writer(version).document(notification)
+
+
+class _Writer:
+    def __init__(self, version: str):
+        self.version = version
+        self.ns = f"{NAMESPACE_PREFIX}camt.054.{version}"
+
+    def add(self, parent: etree._Element, name: str, text: str | None = None, **attributes):
+        element = etree.SubElement(parent, f"{{{self.ns}}}{name}", attributes)
+        element.text = text
+        return element
+
+    def path(self, parent: etree._Element, names: str, text: str) -> None:
+        *outer, last = names.split("/")
+        for name in outer:
+            parent = self.add(parent, name)
+        self.add(parent, last, text)
+
+    def document(self, notification: Camt054Notification) -> bytes:
+        root = etree.Element(f"{{{self.ns}}}Document", nsmap={None: self.ns})
+        body = self.add(root, "BkToCstmrDbtCdtNtfctn")
+        header = self.add(body, "GrpHdr")
+        self.add(header, "MsgId", notification.message_id)
+        self.add(header, "CreDtTm", notification.created_at.isoformat())
+        for account_notification in notification.notifications:
+            self.notification(body, account_notification)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+    def notification(self, parent: etree._Element, notification: Camt054AccountNotification):
+        element = self.add(parent, "Ntfctn")
+        self.add(element, "Id", notification.id)
+        if notification.created_at is not None:
+            self.add(element, "CreDtTm", notification.created_at.isoformat())
+        account = self.add(element, "Acct")
+        account_id = self.add(account, "Id")
+        if notification.account_iban is not None:
+            self.add(account_id, "IBAN", notification.account_iban)
+        else:
+            self.path(account_id, "Othr/Id", notification.account_other_id)
+        if notification.currency is not None:
+            self.add(account, "Ccy", notification.currency)
+        for entry in notification.entries + tuple(s.entry for s in notification.skipped):
+            self.entry(element, entry)
+
+    def entry(self, parent: etree._Element, entry: Camt054Entry) -> None:
+        element = self.add(parent, "Ntry")
+        if entry.entry_reference is not None:
+            self.add(element, "NtryRef", entry.entry_reference)
+        self.add(element, "Amt", f"{entry.amount:.2f}", Ccy=entry.currency)
+        self.add(element, "CdtDbtInd", entry.credit_debit)
+        if entry.reversal:
+            self.add(element, "RvslInd", "true")
+        if self.version == "001.08":
+            self.path(element, "Sts/Cd", entry.status)
+        else:
+            self.add(element, "Sts", entry.status)
+        if entry.booking_date is not None:
+            self.path(element, "BookgDt/Dt", entry.booking_date.isoformat())
+        if entry.value_date is not None:
+            self.path(element, "ValDt/Dt", entry.value_date.isoformat())
+        if entry.account_servicer_reference is not None:
+            self.add(element, "AcctSvcrRef", entry.account_servicer_reference)
+        self.bank_transaction_code(self.add(element, "BkTxCd"), entry.bank_transaction_code)
+        if entry.transactions:
+            details = self.add(element, "NtryDtls")
+            if len(entry.transactions) > 1:
+                self.batch(details, entry)
+            for transaction in entry.transactions:
+                self.transaction(details, transaction, entry)
+        if entry.additional_info is not None:
+            self.add(element, "AddtlNtryInf", entry.additional_info)
+
+    def bank_transaction_code(self, element: etree._Element, code: str | None) -> None:
+        if code is None:
+            return
+        parts = code.split("/")
+        if len(parts) == 3 and all(1 <= len(part) <= 4 for part in parts):
+            domain = self.add(element, "Domn")
+            self.add(domain, "Cd", parts[0])
+            family = self.add(domain, "Fmly")
+            self.add(family, "Cd", parts[1])
+            self.add(family, "SubFmlyCd", parts[2])
+        else:
+            self.path(element, "Prtry/Cd", code)
+
+    def batch(self, details: etree._Element, entry: Camt054Entry) -> None:
+        total = sum(t.amount_ore for t in entry.transactions)
+        batch = self.add(details, "Btch")
+        self.add(batch, "NbOfTxs", str(len(entry.transactions)))
+        self.add(batch, "TtlAmt", _decimal_text(abs(total)), Ccy=entry.currency)
+        self.add(batch, "CdtDbtInd", DEBIT if total < 0 else CREDIT)
+
+    def transaction(self, parent, transaction: Camt054Transaction, entry: Camt054Entry) -> None:
+        if transaction.uetr is not None and self.version != "001.08":
+            raise ValueError(f"camt.054.{self.version} has no UETR.")
+        element = self.add(parent, "TxDtls")
+        references = [
+            ("AcctSvcrRef", transaction.account_servicer_reference),
+            ("InstrId", transaction.instruction_id),
+            ("EndToEndId", transaction.end_to_end_id),
+            ("UETR", transaction.uetr),
+            ("TxId", transaction.transaction_id),
+        ]
+        if any(value is not None for _, value in references):
+            refs = self.add(element, "Refs")
+            for name, value in references:
+                if value is not None:
+                    self.add(refs, name, value)
+        amount = f"{transaction.amount:.2f}"
+        if self.version == "001.02":
+            if transaction.credit_debit != entry.credit_debit:
+                raise ValueError("camt.054.001.02 cannot give a transaction its own direction.")
+            tx_amount = self.add(self.add(element, "AmtDtls"), "TxAmt")
+            self.add(tx_amount, "Amt", amount, Ccy=transaction.currency)
+        else:
+            self.add(element, "Amt", amount, Ccy=transaction.currency)
+            self.add(element, "CdtDbtInd", transaction.credit_debit)
+        self.parties(element, transaction)
+        self.remittance(element, transaction)
+
+    def parties(self, parent: etree._Element, transaction: Camt054Transaction) -> None:
+        if transaction.debtor_name is None and transaction.debtor_account is None:
+            return
+        parties = self.add(parent, "RltdPties")
+        if transaction.debtor_name is not None:
+            name_path = "Dbtr/Pty/Nm" if self.version == "001.08" else "Dbtr/Nm"
+            self.path(parties, name_path, transaction.debtor_name)
+        if transaction.debtor_account is not None:
+            is_iban = _IBAN.fullmatch(transaction.debtor_account)
+            account_path = "DbtrAcct/Id/IBAN" if is_iban else "DbtrAcct/Id/Othr/Id"
+            self.path(parties, account_path, transaction.debtor_account)
+
+    def remittance(self, parent: etree._Element, transaction: Camt054Transaction) -> None:
+        if not (transaction.remittance_texts or transaction.creditor_references):
+            return
+        remittance = self.add(parent, "RmtInf")
+        for text in transaction.remittance_texts:
+            self.add(remittance, "Ustrd", text)
+        for reference in transaction.creditor_references:
+            creditor = self.add(self.add(remittance, "Strd"), "CdtrRefInf")
+            if reference.type is not None:
+                kind = "Cd" if reference.type in _REFERENCE_CODES else "Prtry"
+                self.path(creditor, f"Tp/CdOrPrtry/{kind}", reference.type)
+            self.add(creditor, "Ref", reference.ref)
