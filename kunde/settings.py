@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kunde.customers",
     "kunde.projects",
     "kunde.invoices",
+    "kunde.payments",
     "kunde.api",
     "kunde.demo",
 ]

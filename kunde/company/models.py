@@ -58,6 +58,12 @@ class Company(models.Model):
         default="dash",
         choices=[("dash", _("use “-”")), ("variant", _("change a variant digit instead"))],
     )
+    # Payments: an invoice's remainder up to this much may be written off (rounding, bank fees).
+    write_off_tolerance_ore = models.PositiveIntegerField(
+        _("write-off tolerance (øre)"),
+        default=100,
+        help_text=_("An open remainder up to this amount may be written off."),
+    )
     customer_number_start = models.PositiveIntegerField(
         _("first customer number"),
         default=10000,

@@ -4,8 +4,8 @@ report across all customers (Finance > Invoices).
 What the report shows is `ReportParams` (filters, order, page), parsed from the query string and
 written back to it, plus the columns the user chose (`ReportColumns`). Everything here reads; the
 only write is a user's column choice. Pages cost a fixed number of queries: one grouped aggregate
-gives the count and the totals, one query the page's rows, and one the page's deliveries when
-those columns are shown.
+gives the count and the totals, one query the page's rows, two the payment states of the page's
+invoices (kunde.payments), and one the page's deliveries when those columns are shown.
 """
 
 import itertools
@@ -28,6 +28,8 @@ from kunde.invoices.models import (
     InvoiceStatus,
     ReportColumns,
 )
+from kunde.payments.selectors import payment_states
+from kunde.payments.views import payment_status_text
 
 CUSTOMER_REPORT = "customer_invoices"
 FINANCE_REPORT = "invoice_report"
@@ -67,6 +69,7 @@ COLUMNS = (
     ReportColumn("total", _("Total"), "money", "total_ore", total=True),
     ReportColumn("paid", _("Paid"), "money"),
     ReportColumn("outstanding", _("Outstanding"), "money"),
+    ReportColumn("payment_status", _("Payment status"), "text"),
     ReportColumn("status", _("Status"), "text", "status"),
     ReportColumn("export_status", _("Export status"), "text", "export_status"),
     ReportColumn("channel", _("Delivery channel"), "text"),
@@ -279,11 +282,15 @@ def order_choices(report: str) -> set[str]:
 # Reading --------------------------------------------------------------------------------------
 
 
-def paid_ore_by_invoice(invoice_ids: Iterable[int]) -> dict[int, int]:
-    """What has been paid on each of these invoices, in øre; invoices without payments are left
-    out. Payments do not exist yet: the customer ledger will fill this in, and the report's
-    "Paid" and "Outstanding" columns follow without other changes."""
-    return {}
+def payment_states_by_invoice(values: list[dict]) -> dict:
+    """{invoice id: PaymentState or None} for a batch of `ROW_FIELDS` values, from the payments
+    app in at most two queries; drafts and credit notes map to None."""
+    invoices = [
+        Invoice(pk=v["id"], status=v["status"], kind=v["kind"], total_ore=v["total_ore"],
+                due_date=v["due_date"])
+        for v in values
+    ]  # fmt: skip
+    return payment_states(invoices)
 
 
 def latest_deliveries(invoice_ids: list[int]) -> dict[int, dict]:
@@ -333,16 +340,24 @@ def _needs(columns: list[ReportColumn], *keys: str) -> bool:
     return any(column.key in keys for column in columns)
 
 
-def build_rows(values: list[dict], columns: list[ReportColumn]) -> list[dict]:
+PAYMENT_COLUMNS = ("paid", "outstanding", "payment_status")
+
+
+def build_rows(
+    values: list[dict], columns: list[ReportColumn], *, payment_state: bool = False
+) -> list[dict]:
     """Row dicts keyed by column key (plus `id`, `is_draft` and `currency`) for a batch of
-    `ROW_FIELDS` values, with the batch's payments and deliveries in one query each."""
+    `ROW_FIELDS` values, with the batch's payment states (two queries) and deliveries (one).
+    With `payment_state`, each row also carries its `payment_state` (for the page's colours)."""
     ids = [v["id"] for v in values]
-    paid = paid_ore_by_invoice(ids) if _needs(columns, "paid", "outstanding") else {}
+    with_states = payment_state or _needs(columns, *PAYMENT_COLUMNS)
+    states = payment_states_by_invoice(values) if with_states else {}
     deliveries = latest_deliveries(ids) if _needs(columns, "channel", "sent_at") else {}
     rows = []
     for v in values:
         issued = v["status"] == InvoiceStatus.ISSUED
         delivery = deliveries.get(v["id"])
+        state = states.get(v["id"])
         all_values = {
             "number": v["number"],
             "type": str(InvoiceKind(v["kind"]).label),
@@ -356,8 +371,9 @@ def build_rows(values: list[dict], columns: list[ReportColumn]) -> list[dict]:
             "net": v["net_ore"],
             "vat": v["vat_ore"],
             "total": v["total_ore"],
-            "paid": paid.get(v["id"], 0) if issued else None,
-            "outstanding": v["total_ore"] - paid.get(v["id"], 0) if issued else None,
+            "paid": state.paid_ore if state else None,
+            "outstanding": state.open_ore if state else None,
+            "payment_status": payment_status_text(state, days=True),
             "status": str(InvoiceStatus(v["status"]).label),
             "export_status": str(ExportStatus(v["export_status"]).label),
             "channel": _channel_text(delivery),
@@ -371,6 +387,8 @@ def build_rows(values: list[dict], columns: list[ReportColumn]) -> list[dict]:
         }  # fmt: skip
         row = {column.key: all_values[column.key] for column in columns}
         row.update(id=v["id"], is_draft=not issued, currency=v["currency"])
+        if payment_state:
+            row.update(payment_state=state, payment_label=payment_status_text(state))
         rows.append(row)
     return rows
 
@@ -406,8 +424,8 @@ class ReportPage:
 def report_page(
     params: ReportParams, columns: list[ReportColumn], customer=None, per_page: int | None = None
 ) -> ReportPage:
-    """One page of the report with the totals of everything that matches: two queries, three
-    when the delivery columns are shown."""
+    """One page of the report with the totals of everything that matches, and the payment
+    state of its invoices: four queries, five when the delivery columns are shown."""
     per_page = per_page or PER_PAGE
     invoices = params.filtered(customer)
     totals = report_totals(invoices)
@@ -419,7 +437,7 @@ def report_page(
         invoices.order_by(*params.order_by).values(*ROW_FIELDS)[offset : offset + per_page]
     )
     return ReportPage(
-        rows=build_rows(values, columns),
+        rows=build_rows(values, columns, payment_state=True),
         totals=totals,
         count=count,
         number=number,

@@ -570,9 +570,10 @@ def test_the_issued_page_needs_the_same_queries_for_2_and_30_lines(
     client = client_for(finance)
     small = _issued_with_credit_note(finance, customer, 2)
     large = _issued_with_credit_note(finance, customer, 30)
-    # Session, user, the invoice with its customer and project, lines, credit notes, credited.
-    assert _queries(client, f"/invoices/{small.pk}/") == 7  # + the delivery log
-    assert _queries(client, f"/invoices/{large.pk}/") == 7
+    # Session, user, the invoice with its customer and project, lines, credit notes, credited,
+    # the delivery log, and the payments section (kunde.payments: paid, credited, payments).
+    assert _queries(client, f"/invoices/{small.pk}/") == 10
+    assert _queries(client, f"/invoices/{large.pk}/") == 10
 
 
 # Crediting ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.db.models import Max
 from django.http import QueryDict
+from django.utils import timezone
 
 from kunde.customers.services import customer_create
 from kunde.invoices import report, services
@@ -278,21 +279,26 @@ def test_a_stored_choice_that_no_longer_makes_sense_falls_back_to_the_default(fi
 # Paid and outstanding -------------------------------------------------------------------------
 
 
-def test_nothing_is_paid_until_the_ledger_exists(customer, finance):
-    made = make_invoices(customer, finance, 2)
-    assert report.paid_ore_by_invoice(ids(made)) == {}
+def test_paid_outstanding_and_payment_status_come_from_the_payments_app(customer, finance):
+    from kunde.payments.models import Payment
 
-
-def test_paid_and_outstanding_come_from_the_one_payments_function(customer, finance, monkeypatch):
     issued = make_invoices(customer, finance, 2, total_ore=100000)
     make_invoices(customer, finance, 1, status="draft")
-    columns = report.parse_columns(["number", "paid", "outstanding"], CUSTOMER_REPORT)
+    columns = report.parse_columns(["number", "paid", "outstanding", "payment_status"],
+                                   CUSTOMER_REPORT)  # fmt: skip
     rows = report.report_page(params(), columns, customer).rows
     assert [(r["paid"], r["outstanding"]) for r in rows] == [(None, None), (0, 100000), (0, 100000)]
+    # Newest first: due 15 and 16 January 2026.
+    overdue = [(timezone.localdate() - date(2026, 1, day)).days for day in (16, 15)]
+    assert [r["payment_status"] for r in rows] == [
+        "", f"Overdue, {overdue[0]} days", f"Overdue, {overdue[1]} days"
+    ]  # fmt: skip
 
-    monkeypatch.setattr(report, "paid_ore_by_invoice", lambda ids: {issued[1].pk: 40000})
+    Payment.objects.create(customer=customer, invoice=issued[1], amount_ore=40000,
+                           date=date(2026, 1, 20), method="bank", created_by=finance)  # fmt: skip
     rows = report.report_page(params(), columns, customer).rows
     assert [(r["paid"], r["outstanding"]) for r in rows][1:] == [(40000, 60000), (0, 100000)]
+    assert rows[1]["payment_state"].paid_ore == 40000
 
 
 # Deliveries -----------------------------------------------------------------------------------
@@ -333,14 +339,15 @@ def test_a_page_costs_the_same_queries_whatever_the_size(
 ):
     everything = report.parse_columns([c.key for c in report.COLUMNS], CUSTOMER_REPORT)
     make_invoices(customer, finance, 3)
-    with django_assert_num_queries(2):  # totals with count, rows
+    # Totals with count, rows, and the invoices' payment states (kunde.payments: 2).
+    with django_assert_num_queries(4):
         report.report_page(params(), report.parse_columns(DEFAULT_KEYS, CUSTOMER_REPORT), customer)
-    with django_assert_num_queries(3):  # and the deliveries
+    with django_assert_num_queries(5):  # and the deliveries
         report.report_page(params(), everything, customer)
     made = make_invoices(customer, finance, 60)
     for invoice in made[:10]:
         _attempt(invoice, "email", "sent", 0)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         page = report.report_page(params(), everything, customer)
     assert len(page.rows) == 50
 

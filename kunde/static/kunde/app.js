@@ -206,3 +206,44 @@
     closeChoosers(event.target.closest("[data-column-chooser]"));
   });
 })();
+
+/* payments */
+// The page of a running import asks for its status every second and reloads when it is done,
+// so that the server renders the result. Without JavaScript the page says to reload.
+(function () {
+  "use strict";
+
+  function watch(box) {
+    const bar = box.querySelector("progress");
+    const text = box.querySelector("[role=status]");
+    let failures = 0;
+
+    async function poll() {
+      try {
+        const response = await fetch(box.dataset.importStatus, { headers: { Accept: "application/json" } });
+        if (!response.ok) throw new Error(String(response.status));
+        const data = await response.json();
+        failures = 0;
+        if (data.done) { window.location.reload(); return; }
+        if (data.total) {
+          bar.max = data.total;
+          // Nothing done yet shows as a moving bar: the booking runs as one transaction.
+          if (data.progress) bar.value = data.progress; else bar.removeAttribute("value");
+          text.textContent = box.dataset.msgBooking.replace("%(total)s", String(data.total));
+        } else {
+          text.textContent = box.dataset.msgReading;
+        }
+      } catch (error) {
+        failures += 1;
+        if (failures >= 10) { text.textContent = box.dataset.msgFailed; return; }
+      }
+      setTimeout(poll, 1000);
+    }
+
+    setTimeout(poll, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-import-status]").forEach(watch);
+  });
+})();

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kunde.demo.firm import PASSWORD
 from kunde.demo.generator import DemoDataPresent, demo_data_create
 from kunde.demo.invoicing import demo_invoices_create
+from kunde.demo.payments import demo_payments_create
 
 
 class Command(BaseCommand):
@@ -50,12 +51,13 @@ class Command(BaseCommand):
             )
             return
         issued = demo_invoices_create(seed=seed, limit=invoices, log=self.stdout.write)
+        payments = demo_payments_create(seed=seed, log=self.stdout.write) if issued else 0
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {summary.customers:,} customers, {summary.contacts:,} contacts, "
                 f"{summary.notes:,} notes, {summary.projects:,} projects, "
-                f"{summary.time_entries:,} time entries, {summary.expenses:,} expenses and "
-                f"{issued:,} invoices and credit notes "
+                f"{summary.time_entries:,} time entries, {summary.expenses:,} expenses, "
+                f"{issued:,} invoices and credit notes and {payments:,} payments "
                 f"in {summary.seconds:.1f} s. Sign in as admin, finance, manager or reader "
                 f"with the password {PASSWORD}."
             )

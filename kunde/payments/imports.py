@@ -1,0 +1,399 @@
+"""Importing bank files of incoming payments: Nets OCR giro and camt.054.
+
+`payments_import` runs in steps, each committed on its own, so that what happened can always be
+inspected afterwards:
+
+1. The file and its SHA-256 are stored in a `PaymentImport` row (status "running") in its own
+   transaction. The unique hash lets only one import of the same file proceed, also when two
+   start at the same moment; the other is refused ("This file was imported on ...").
+2. The file is parsed whole. A parser error refuses the import (status "refused", the error with
+   its line number); nothing is booked and the file stays for inspection. The same transmission
+   (OCR transmission number, camt message id) in another file is refused too.
+3. All transactions are booked in ONE transaction: transactions whose bank identity
+   (`Payment.source_key`) is already booked count as duplicates; the rest are matched to
+   invoices by KID (`kunde.payments.matching`) and written with bulk inserts, with one activity
+   entry per customer. The row becomes "booked" with its summary in the same transaction.
+
+Progress: `progress(done, total)` is called after parsing (0, total), every 1,000 transactions
+while matching, and at the end (total, total). The row's `total` is saved after parsing; its
+`progress` jumps to `total` when the booking commits. Updating the row while booking would
+need a second database connection (the booking transaction holds SQLite's write lock and its
+changes are invisible to others until it commits); an import of 100,000 transactions books in
+seconds, so the UI shows "running" until then.
+
+A refused import may be retried with the same file (the row is taken over): a parser error
+comes back the same, but a refusal caused by a concurrent import of the same transactions does
+not. An import left "running" by a killed process is taken over after `STALE_AFTER`.
+"""
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kunde.lib.camt054 import Camt054Error, kid_candidates, parse_camt054
+from kunde.lib.money import ore_to_kroner
+from kunde.lib.ocr_giro import OcrGiroError, parse_ocr_giro
+from kunde.payments.matching import (
+    Incoming,
+    chunked,
+    import_summary_text,
+    log_payments_per_customer,
+    payments_book,
+    payments_match,
+)
+from kunde.payments.models import (
+    ImportFormat,
+    ImportStatus,
+    Payment,
+    PaymentImport,
+    PaymentMethod,
+)
+
+STALE_AFTER = timedelta(minutes=30)
+PROGRESS_EVERY = 1000
+
+Progress = Callable[[int, int], None] | None
+
+
+class PaymentImportRefused(ValidationError):
+    """The file was not booked. `payment_import` is the row that records it: the refused
+    import, or for a file imported before, that earlier import."""
+
+    def __init__(self, message: str, *, payment_import: PaymentImport | None):
+        super().__init__(message, code="refused")
+        self.payment_import = payment_import
+
+
+@dataclass
+class ParsedFile:
+    """A bank file normalised for booking."""
+
+    format: str
+    reference: str  # "ocr:<transmission number>" or "camt:<message id>"
+    transactions: list[Incoming]
+    total_ore: int  # signed sum of the transactions to book
+    skipped: int = 0  # transactions not to book (camt status other than BOOK, amount 0)
+    errors: list[str] = field(default_factory=list)
+
+
+def detect_format(data: bytes) -> str:
+    """camt.054 when the content starts with "<" (after a BOM and white space), else OCR."""
+    head = bytes(data[:1024]).removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    return ImportFormat.CAMT054 if head.startswith(b"<") else ImportFormat.OCR
+
+
+def payments_import(
+    *, actor, data: bytes, file_name: str, progress: Progress = None
+) -> PaymentImport:
+    """Import one OCR giro or camt.054 file (see the module's description). Returns the booked
+    `PaymentImport`, whose `summary` is:
+
+        {"import": id, "format": "ocr"|"camt054", "transactions": N, "total": "123.45",
+         "matched": N, "partial": N, "over": N, "reversals": N, "unmatched": N,
+         "duplicates": N, "skipped": N, "booked": N, "booked_total": "100.00", "errors": [...]}
+
+    `transactions` counts every transaction in the file; `booked` + `duplicates` + `skipped`
+    add up to it, and `matched` (exact KID) + `partial` + `over` + `reversals` + `unmatched`
+    to `booked`. `total` is the signed sum of the file's transactions to book (amounts as
+    decimal strings in kroner), `booked_total` of those booked. `errors` lists what was not
+    booked and why, without refusing the file.
+
+    Raises `PaymentImportRefused` (a ValidationError) when nothing was booked: the same file or
+    transmission imported before, or a file the parser refuses (the message has the line).
+    """
+    data = bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    file_format = detect_format(data)
+    record = _claim(actor=actor, data=data, file_name=file_name, digest=digest, fmt=file_format)
+    try:
+        return _run(record, actor=actor, data=data, progress=progress)
+    except PaymentImportRefused:
+        raise
+    except Exception as exc:
+        _refuse(
+            record, _("The import stopped with an unexpected error: %(error)s") % {"error": exc}
+        )
+        raise
+
+
+# Step 1: store the file -----------------------------------------------------------------------
+
+
+def _claim(*, actor, data: bytes, file_name: str, digest: str, fmt: str) -> PaymentImport:
+    """The row this import works on: a new one with the stored file, or a refused (or stale)
+    earlier import of the same file taken over. Refuses when the file is booked or being
+    imported right now."""
+    name = os.path.basename(file_name or "") or "payments"
+    earlier = PaymentImport.objects.filter(sha256=digest).first()
+    if earlier is None:
+        record = PaymentImport(
+            format=fmt, file_name=name[:255], sha256=digest, created_by=actor, total=0
+        )
+        record.file.save(name, ContentFile(data), save=False)
+        try:
+            with transaction.atomic():
+                record.save()
+            return record
+        except IntegrityError:
+            # Another import of the same file stored it a moment ago.
+            record.file.delete(save=False)
+            earlier = PaymentImport.objects.get(sha256=digest)
+    stale = Q(status=ImportStatus.RUNNING, created_at__lt=timezone.now() - STALE_AFTER)
+    taken = (
+        PaymentImport.objects.filter(pk=earlier.pk)
+        .filter(Q(status=ImportStatus.REFUSED) | stale)
+        .update(
+            status=ImportStatus.RUNNING,
+            error="",
+            reference=None,
+            summary={},
+            progress=0,
+            created_by=actor,
+            finished_at=None,
+        )
+    )
+    if taken:
+        earlier.refresh_from_db()
+        return earlier
+    raise PaymentImportRefused(_duplicate_file_message(earlier), payment_import=earlier)
+
+
+def _when(record: PaymentImport) -> str:
+    return timezone.localtime(record.created_at).strftime("%d.%m.%Y %H:%M")
+
+
+def _duplicate_file_message(earlier: PaymentImport) -> str:
+    if earlier.status == ImportStatus.RUNNING:
+        return _(
+            "This file is being imported right now (import %(id)s, started %(when)s); "
+            "nothing booked."
+        ) % {"id": earlier.pk, "when": _when(earlier)}
+    return _("This file was imported on %(when)s (import %(id)s); nothing booked.") % {
+        "when": _when(earlier),
+        "id": earlier.pk,
+    }
+
+
+def _refuse(record: PaymentImport, message: str) -> None:
+    PaymentImport.objects.filter(pk=record.pk).update(
+        status=ImportStatus.REFUSED, error=message, reference=None, finished_at=timezone.now()
+    )
+    record.status, record.error, record.reference = ImportStatus.REFUSED, message, None
+
+
+def _refused(record: PaymentImport, message: str) -> PaymentImportRefused:
+    _refuse(record, message)
+    return PaymentImportRefused(message, payment_import=record)
+
+
+# Steps 2 and 3: parse and book ----------------------------------------------------------------
+
+
+def _run(record: PaymentImport, *, actor, data: bytes, progress: Progress) -> PaymentImport:
+    try:
+        parsed = parse_bank_file(data)
+    except (OcrGiroError, Camt054Error) as exc:
+        raise _refused(record, _("%(error)s Nothing booked.") % {"error": exc}) from exc
+    count = len(parsed.transactions) + parsed.skipped
+    record.format, record.total = parsed.format, count
+    PaymentImport.objects.filter(pk=record.pk).update(format=parsed.format, total=count)
+    if progress:
+        progress(0, count)
+    earlier = PaymentImport.objects.filter(reference=parsed.reference).exclude(pk=record.pk).first()
+    if earlier is not None:
+        raise _refused(record, _same_transmission_message(parsed, earlier))
+    try:
+        with transaction.atomic():
+            _book(record, parsed, actor=actor, progress=progress)
+    except IntegrityError as exc:
+        earlier = (
+            PaymentImport.objects.filter(reference=parsed.reference).exclude(pk=record.pk).first()
+        )
+        if earlier is not None:
+            raise _refused(record, _same_transmission_message(parsed, earlier)) from exc
+        raise _refused(
+            record,
+            _(
+                "Another import booked some of these transactions at the same moment; nothing "
+                "booked. Import the file again to book the rest."
+            ),
+        ) from exc
+    record.refresh_from_db()
+    if progress:
+        progress(count, count)
+    return record
+
+
+def _same_transmission_message(parsed: ParsedFile, earlier: PaymentImport) -> str:
+    what = (
+        _("This OCR transmission (number %(number)s)")
+        if parsed.format == ImportFormat.OCR
+        else _("This camt.054 message (id %(number)s)")
+    ) % {"number": parsed.reference.split(":", 1)[1]}
+    return _(
+        "%(what)s was imported on %(when)s from another file (import %(id)s); nothing booked."
+    ) % {"what": what, "when": _when(earlier), "id": earlier.pk}
+
+
+def _book(record: PaymentImport, parsed: ParsedFile, *, actor, progress: Progress) -> dict:
+    """Book the parsed transactions; runs inside the booking transaction."""
+    # The reference is unique: a second file with this transmission waits here, then fails.
+    PaymentImport.objects.filter(pk=record.pk).update(reference=parsed.reference)
+    keys = [t.source_key for t in parsed.transactions if t.source_key]
+    booked_keys: set[str] = set()
+    for chunk in chunked(keys):
+        booked_keys.update(
+            Payment.objects.filter(source_key__in=chunk).values_list("source_key", flat=True)
+        )
+    fresh: list[Incoming] = []
+    for item in parsed.transactions:
+        if item.source_key in booked_keys:
+            continue
+        if item.source_key:
+            booked_keys.add(item.source_key)  # the same key twice in one file
+        fresh.append(item)
+    duplicates = len(parsed.transactions) - len(fresh)
+    result = payments_match(fresh, actor=actor, source_import=record, progress=progress)
+    written = payments_book(result)
+    log_payments_per_customer(
+        written, actor=actor, action="payment.imported", summary=import_summary_text(record)
+    )
+    summary = {
+        "import": record.pk,
+        "format": str(parsed.format),
+        "transactions": len(parsed.transactions) + parsed.skipped,
+        "total": str(ore_to_kroner(parsed.total_ore)),
+        "matched": result.matched,
+        "partial": result.partial,
+        "over": result.over,
+        "reversals": result.reversals,
+        "unmatched": result.unmatched,
+        "duplicates": duplicates,
+        "skipped": parsed.skipped,
+        "booked": len(fresh),
+        "booked_total": str(ore_to_kroner(sum(t.amount_ore for t in fresh))),
+        "errors": parsed.errors,
+    }
+    PaymentImport.objects.filter(pk=record.pk).update(
+        status=ImportStatus.BOOKED,
+        summary=summary,
+        progress=summary["transactions"],
+        finished_at=timezone.now(),
+    )
+    return summary
+
+
+# Reading the files ----------------------------------------------------------------------------
+
+
+def parse_bank_file(data: bytes) -> ParsedFile:
+    """The file's transactions, normalised. Raises OcrGiroError or Camt054Error."""
+    if detect_format(data) == ImportFormat.CAMT054:
+        return _from_camt(data)
+    return _from_ocr(data)
+
+
+def _from_ocr(data: bytes) -> ParsedFile:
+    transmission = parse_ocr_giro(data)
+    number = transmission.transmission_number
+    parsed = ParsedFile(
+        format=ImportFormat.OCR, reference=f"ocr:{number}", transactions=[], total_ore=0
+    )
+    append = parsed.transactions.append
+    method = PaymentMethod.OCR.value
+    total = 0
+    for assignment in transmission.assignments:
+        prefix = f"ocr:{number}:{assignment.assignment_number}:"
+        for tx in assignment.transactions:
+            amount = tx.amount_ore
+            if amount == 0:
+                parsed.skipped += 1
+                parsed.errors.append(
+                    _("Transaction %(number)s has the amount 0; not booked.")
+                    % {"number": tx.transaction_number}
+                )
+                continue
+            total += amount
+            # Positional: this runs 100,000 times for a large file.
+            append(
+                Incoming(
+                    amount,
+                    tx.nets_date,
+                    (tx.kid,) if tx.kid else (),
+                    "",
+                    tx.debit_account or "",
+                    tx.free_text or "",
+                    f"{prefix}{tx.transaction_number}",
+                    method,
+                    "NOK",
+                )
+            )
+    parsed.total_ore = total
+    return parsed
+
+
+def _from_camt(data: bytes) -> ParsedFile:
+    document = parse_camt054(data)
+    parsed = ParsedFile(
+        format=ImportFormat.CAMT054,
+        reference=f"camt:{document.message_id}",
+        transactions=[],
+        total_ore=0,
+    )
+    used: set[str] = set()
+    for notification in document.notifications:
+        for skipped in notification.skipped:
+            parsed.skipped += len(skipped.entry.transactions)
+            parsed.errors.append(
+                _("Entry %(ref)s not booked: %(reason)s")
+                % {"ref": _entry_label(skipped.entry), "reason": skipped.reason}
+            )
+        for index, entry in enumerate(notification.entries, start=1):
+            entry_key = (
+                entry.account_servicer_reference
+                or entry.entry_reference
+                or f"{document.message_id}/{notification.id}/{index}"
+            )
+            for tx_index, tx in enumerate(entry.transactions, start=1):
+                end_to_end = tx.end_to_end_id if tx.end_to_end_id != "NOTPROVIDED" else None
+                key = f"camt:{entry_key}:{tx.account_servicer_reference or end_to_end or tx_index}"
+                if key in used:  # two payments with the same reference in one entry
+                    key = f"camt:{entry_key}:{tx_index}"
+                used.add(key)
+                parsed.total_ore += tx.amount_ore
+                parsed.transactions.append(
+                    Incoming(
+                        amount_ore=tx.amount_ore,
+                        date=entry.booking_date,
+                        kid_candidates=tuple(kid_candidates(tx)),
+                        payer_name=tx.debtor_name or "",
+                        payer_account=tx.debtor_account or "",
+                        text=_camt_text(tx, entry),
+                        source_key=key[:200],
+                        method=PaymentMethod.CAMT.value,
+                        currency=tx.currency,
+                    )
+                )
+    return parsed
+
+
+def _entry_label(entry) -> str:
+    return entry.account_servicer_reference or entry.entry_reference or str(entry.amount)
+
+
+def _camt_text(tx, entry) -> str:
+    parts = list(tx.remittance_texts)
+    kids = set(kid_candidates(tx))
+    parts += [ref.ref for ref in tx.creditor_references if ref.ref not in kids]
+    if not parts and entry.additional_info:
+        parts.append(entry.additional_info)
+    return " / ".join(parts)[:500]

@@ -1,0 +1,346 @@
+"""The customer's ledger tab, its statement (PDF, XLSX) and finance's actions on the credit."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from pypdf import PdfReader
+from python_calamine import CalamineWorkbook
+
+from kunde.activity.models import ActivityEntry
+from kunde.payments import services
+from kunde.payments.models import MatchRule, Payment, PaymentMethod
+from kunde.payments.selectors import customer_credit_ore
+
+ROLES = ["admin", "finance", "manager", "reader"]
+TODAY = timezone.localdate()
+
+
+def tab(customer, query=""):
+    return f"/customers/{customer.pk}/ledger/" + (f"?{query}" if query else "")
+
+
+def text(response) -> str:
+    return response.content.decode().replace("\xa0", " ").replace("\u202f", " ")
+
+
+def give_credit(customer, amount_ore, finance):
+    """The customer's credit, as an overpayment leaves it."""
+    return Payment.objects.create(
+        customer=customer,
+        amount_ore=amount_ore,
+        date=TODAY - timedelta(days=1),
+        method=PaymentMethod.OCR,
+        match_rule=MatchRule.OVERPAYMENT,
+        created_by=finance,
+    )
+
+
+def snapshot():
+    return (
+        list(Payment.objects.order_by("pk").values()),
+        ActivityEntry.objects.filter(action__startswith="payment.").count(),
+    )
+
+
+@pytest.fixture
+def ledger(make_invoice, finance):
+    """Invoice A (1 000 kr, overdue 45 days) paid 400 kr; invoice B (500 kr, not due) unpaid."""
+    a = make_invoice(100_000, issue_date=TODAY - timedelta(days=59), due_date=TODAY - timedelta(45))
+    b = make_invoice(50_000, issue_date=TODAY - timedelta(days=2))
+    services.payment_register(
+        actor=finance, invoice=a, amount_ore=40_000, date=TODAY - timedelta(days=30)
+    )
+    return {"a": a, "b": b}
+
+
+# The tab --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_sees_the_ledger_with_the_running_balance(
+    request, client_for, customer, ledger, role
+):
+    page = text(client_for(request.getfixturevalue(role)).get(tab(customer)))
+    a, b = ledger["a"], ledger["b"]
+    assert customer.name in page  # the profile header
+    assert 'aria-current="page">Ledger</a>' in page
+    assert f"Invoice {a.number}" in page and f"Invoice {b.number}" in page
+    assert "Payment: Bank transfer" in page
+    assert "1–3 of 3 entries" in page
+    # Newest first: B (balance 1 100), the payment (600), A (1 000).
+    balances = [cell.split("<")[0] for cell in page.split('class="num balance">')[1:]]
+    assert balances == ["1 100,00 kr", "600,00 kr", "1 000,00 kr"]
+    assert 'data-testid="ledger-balance">1 100,00 kr' in page
+
+
+def test_the_invoices_show_their_payment_status(client_for, reader, customer, ledger):
+    page = text(client_for(reader).get(tab(customer)))
+    assert 'class="badge pay-overdue" title="45 days overdue"' in page
+    assert 'class="badge pay-unpaid"' in page
+
+
+def test_the_ageing_and_totals_are_shown(client_for, reader, customer, ledger):
+    page = text(client_for(reader).get(tab(customer)))
+    ageing = page.split('id="ledger-ageing"')[1].split("</table>")[0]
+    assert '<th scope="row">Not due</th><td class="num">500,00 kr' in ageing
+    assert '<th scope="row">31–60 days</th><td class="num">600,00 kr' in ageing
+    assert '<th scope="row">1–30 days</th><td class="num">0,00 kr' in ageing
+    totals = page.split('id="ledger-totals"')[1].split("</dl>")[0]
+    assert 'Invoiced</dt><dd class="num">1 500,00 kr' in totals
+    assert 'Paid</dt><dd class="num">400,00 kr' in totals
+
+
+def test_as_of_an_earlier_date_leaves_out_what_came_later(client_for, reader, customer, ledger):
+    as_of = (TODAY - timedelta(days=40)).isoformat()
+    page = text(client_for(reader).get(tab(customer, f"as_of={as_of}")))
+    assert "1–1 of 1 entry" in page
+    assert "Payment: Bank transfer" not in page
+    assert 'data-testid="ledger-balance">1 000,00 kr' in page
+    assert "Status today" in page
+
+
+def test_open_items_only_leaves_out_paid_invoices(client_for, reader, customer, make_invoice,
+                                                   finance):  # fmt: skip
+    paid = make_invoice(30_000)
+    services.payment_register(actor=finance, invoice=paid, amount_ore=30_000, date=TODAY)
+    still_open = make_invoice(20_000)
+    page = text(client_for(reader).get(tab(customer, "open=1")))
+    assert f"Invoice {still_open.number}" in page
+    assert f"Invoice {paid.number}" not in page
+    everything = text(client_for(reader).get(tab(customer)))
+    assert f"Invoice {paid.number}" in everything
+    assert 'class="badge pay-paid"' in everything
+
+
+def test_the_ledger_pages_and_orders(client_for, reader, customer, make_invoice, monkeypatch):
+    from kunde.payments.views import ledger as ledger_views
+
+    monkeypatch.setattr(ledger_views, "PER_PAGE", 2)
+    made = [make_invoice(10_000 * (i + 1), issue_date=TODAY - timedelta(days=10 - i))
+            for i in range(3)]  # fmt: skip
+    client = client_for(reader)
+    first = text(client.get(tab(customer)))
+    assert "1–2 of 3 entries" in first and "Page 1 of 2" in first
+    assert f"Invoice {made[2].number}" in first and f"Invoice {made[0].number}" not in first
+    second = text(client.get(tab(customer, "page=2")))
+    assert "3–3 of 3 entries" in second and f"Invoice {made[0].number}" in second
+    oldest = text(client.get(tab(customer, "order=oldest")))
+    assert f"Invoice {made[0].number}" in oldest and f"Invoice {made[2].number}" not in oldest
+    # Past the end: back to the first page.
+    response = client.get(tab(customer, "page=9"))
+    assert response.status_code == 302 and response["Location"] == tab(customer)
+
+
+@pytest.mark.parametrize(
+    "query", ["as_of=2026-13-45", "as_of=%00&open=x&order=%27", "page=-4", "page=abc",
+              "page=99999999999999999999999"],
+)  # fmt: skip
+def test_bad_filter_values_never_break_the_tab(client_for, reader, customer, ledger, query):
+    response = client_for(reader).get(tab(customer, query))
+    assert response.status_code in (200, 302)
+
+
+def test_an_unreadable_date_is_reported(client_for, reader, customer, ledger):
+    page = text(client_for(reader).get(tab(customer, "as_of=31.02.2026")))
+    assert "“31.02.2026” is not a date" in page
+    assert "1–3 of 3 entries" in page
+
+
+def test_an_unknown_customer_is_404(client_for, reader, db):
+    assert client_for(reader).get("/customers/999999/ledger/").status_code == 404
+
+
+def test_signed_out_users_are_sent_to_sign_in(client, customer):
+    response = client.get(tab(customer))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_tab_needs_the_same_queries_for_5_and_50_rows(client_for, finance, customer,
+                                                          make_invoice):  # fmt: skip
+    client = client_for(finance)
+    for _ in range(3):
+        invoice = make_invoice(10_000)
+        services.payment_register(actor=finance, invoice=invoice, amount_ore=5_000, date=TODAY)
+    give_credit(customer, 1_000, finance)
+    assert Payment.objects.count() + 3 == 7
+    small = _queries(client, tab(customer))
+    for _ in range(25):
+        invoice = make_invoice(10_000)
+        services.payment_register(actor=finance, invoice=invoice, amount_ore=5_000, date=TODAY)
+    large = _queries(client, tab(customer))
+    # Session, user, customer, tags, Previous / Next (2), the ledger page, totals (2), ageing,
+    # the page's invoices with their payment states (3), and the open invoices for the credit.
+    assert small == large == 14
+
+
+# The customer's credit ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_finance_roles_see_the_credit_actions(request, client_for, customer, ledger,
+                                                   finance, role):  # fmt: skip
+    give_credit(customer, 25_000, finance)
+    user = request.getfixturevalue(role)
+    page = text(client_for(user).get(tab(customer)))
+    assert 'data-testid="ledger-credit">250,00 kr' in page
+    assert ("credit now: 250,00 kr" in page) is user.can_manage_finance
+    assert ("/ledger/credit/apply/" in page) is user.can_manage_finance
+
+
+def test_finance_applies_credit_to_an_invoice(client_for, finance, customer, ledger):
+    give_credit(customer, 25_000, finance)
+    b = ledger["b"]
+    response = client_for(finance).post(
+        f"/customers/{customer.pk}/ledger/credit/apply/",
+        {"invoice": b.pk, "amount": "200,50", "back": "open=1"},
+    )
+    assert response.status_code == 302 and response["Location"] == tab(customer, "open=1")
+    assert customer_credit_ore(customer) == 25_000 - 20_050
+    assert services.invoice_open_ore(b) == 50_000 - 20_050
+    page = text(client_for(finance).get(response["Location"]))
+    assert "200,50 kr of the customer&#x27;s credit used on Invoice" in page
+
+
+def test_applying_more_than_the_credit_is_refused(client_for, finance, customer, ledger):
+    give_credit(customer, 10_000, finance)
+    before = snapshot()
+    response = client_for(finance).post(
+        f"/customers/{customer.pk}/ledger/credit/apply/",
+        {"invoice": ledger["b"].pk, "amount": "150"},
+        follow=True,
+    )
+    assert "Not done: The customer has only 100,00 kr in credit." in text(response)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"amount": "12,345"}, "at most two decimals"),
+        ({"amount": "abc"}, "Enter an amount in kroner"),
+        ({"amount": "-5"}, "Enter an amount above 0."),
+        ({"amount": "10", "invoice": 999999}, "Select a valid choice"),
+    ],
+)
+def test_bad_credit_input_is_refused(client_for, finance, customer, ledger, data, message):
+    give_credit(customer, 10_000, finance)
+    before = snapshot()
+    data = {"invoice": ledger["b"].pk, **data}
+    page = text(client_for(finance).post(
+        f"/customers/{customer.pk}/ledger/credit/apply/", data, follow=True
+    ))  # fmt: skip
+    assert message in page
+    assert snapshot() == before
+
+
+def test_an_invoice_of_another_customer_cannot_take_the_credit(
+    client_for, finance, customer, other_customer, make_invoice
+):
+    give_credit(customer, 10_000, finance)
+    theirs = make_invoice(10_000, customer=other_customer)
+    before = snapshot()
+    client_for(finance).post(
+        f"/customers/{customer.pk}/ledger/credit/apply/", {"invoice": theirs.pk, "amount": "10"}
+    )
+    assert snapshot() == before
+
+
+def test_finance_records_a_refund_of_credit(client_for, finance, customer, ledger):
+    give_credit(customer, 10_000, finance)
+    response = client_for(finance).post(
+        f"/customers/{customer.pk}/ledger/credit/refund/",
+        {"amount": "60", "note": "Paid back to 1234.56.78903"},
+        follow=True,
+    )
+    assert "Refund of 60,00 kr recorded." in text(response)
+    refund = Payment.objects.get(method=PaymentMethod.REFUND)
+    assert (refund.amount_ore, refund.note, refund.created_by) == (
+        -6_000, "Paid back to 1234.56.78903", finance
+    )  # fmt: skip
+    assert customer_credit_ore(customer) == 4_000
+
+
+def test_a_refund_without_a_note_is_refused(client_for, finance, customer, ledger):
+    give_credit(customer, 10_000, finance)
+    before = snapshot()
+    response = client_for(finance).post(
+        f"/customers/{customer.pk}/ledger/credit/refund/", {"amount": "60", "note": ""}, follow=True
+    )
+    assert "Not done: This field is required." in text(response)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("role", ["manager", "reader"])
+@pytest.mark.parametrize("action", ["apply", "refund"])
+def test_other_roles_may_not_touch_the_credit(request, client_for, customer, ledger, finance,
+                                              role, action):  # fmt: skip
+    give_credit(customer, 10_000, finance)
+    before = snapshot()
+    response = client_for(request.getfixturevalue(role)).post(
+        f"/customers/{customer.pk}/ledger/credit/{action}/",
+        {"invoice": ledger["b"].pk, "amount": "10", "note": "x"},
+    )
+    assert response.status_code == 403
+    assert snapshot() == before
+
+
+# The statement --------------------------------------------------------------------------------
+
+
+def read_xlsx(content: bytes) -> list[list]:
+    return CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+
+
+def test_the_statement_downloads_as_xlsx(client_for, reader, customer, ledger):
+    response = client_for(reader).get(f"/customers/{customer.pk}/ledger/statement/?format=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="kontoutskrift-{customer.number}-{TODAY.isoformat()}.xlsx"'
+    )
+    sheet = read_xlsx(response.content)
+    assert sheet[0][0] == f"Statement: {customer.name}"
+    subtitle = sheet[1][0].replace("\xa0", " ")
+    assert "Balance 1 100,00 kr" in subtitle
+    assert "31–60 days 600,00 kr" in subtitle and "Not due 500,00 kr" in subtitle
+    assert sheet[3] == ["Date", "Document", "Paid to", "Due date", "Status", "Invoiced",
+                        "Paid / credited", "Balance"]  # fmt: skip
+    a, b = ledger["a"], ledger["b"]
+    # Oldest first, as a statement reads.
+    assert [row[1] for row in sheet[4:7]] == [
+        f"Invoice {a.number}", "Payment: Bank transfer", f"Invoice {b.number}"
+    ]  # fmt: skip
+    assert sheet[4][4] == "Overdue, 45 days"
+    assert sheet[5][2] == f"Invoice {a.number}"
+    assert [row[7] for row in sheet[4:7]] == [1000.0, 600.0, 1100.0]
+    assert sheet[7][:7] == ["Total", "", "", "", "", 1500.0, 400.0]
+
+
+def test_the_statement_of_open_items_downloads_as_pdf(client_for, reader, customer, ledger,
+                                                       make_invoice, finance):  # fmt: skip
+    paid = make_invoice(30_000)
+    services.payment_register(actor=finance, invoice=paid, amount_ore=30_000, date=TODAY)
+    response = client_for(reader).get(
+        f"/customers/{customer.pk}/ledger/statement/?open=1&format=pdf"
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    content = "\n".join(page.extract_text() for page in pages).replace("\xa0", " ")
+    assert f"Statement: {customer.name}" in content
+    assert "Open items only" in content
+    assert f"Invoice {ledger['b'].number}" in content
+    assert f"Invoice {paid.number}" not in content
+
+
+def test_an_unknown_statement_format_is_404(client_for, reader, customer):
+    url = f"/customers/{customer.pk}/ledger/statement/?format=csv"
+    assert client_for(reader).get(url).status_code == 404
