@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 class ActivityEntry(models.Model):
     """One change on a customer: who, when, what, and for updates the fields old -> new.
 
-    Rows are only ever added; `activity.services.log_activity` is the one way to add them.
+    Rows are only ever added, through `activity.services.log_activity` (or `log_activities` for
+    a batch).
     """
 
     customer = models.ForeignKey(

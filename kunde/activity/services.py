@@ -7,6 +7,11 @@ def log_activity(*, customer, actor, action: str, summary: str, changes=None) ->
     )
 
 
+def log_activities(entries: list[ActivityEntry]) -> None:
+    """Many entries in one insert, for batch actions (a bank file books thousands of payments)."""
+    ActivityEntry.objects.bulk_create(entries, batch_size=1000)
+
+
 def field_changes(before: dict, after: dict, labels: dict[str, str]) -> dict:
     """The fields whose value differs, as {field: {"label", "old", "new"}} with text values."""
     changes = {}

@@ -24,11 +24,12 @@ from kunde.customers.models import Customer, Note
 from kunde.customers.selectors import CustomerListParams, customer_for_profile, customer_neighbours
 from kunde.demo.generator import demo_data_create
 from kunde.invoices.models import Invoice, InvoiceSeries
+from kunde.payments.models import Payment
 from kunde.projects.models import Project, TimeEntry
 
 # A name part that many, but far from all, customers have ("Solberg", "Bergheim", "Berg").
 SEARCH_WORD = "berg"
-GOALS_MS = {"profile": 30, "list_search": 50, "prev_next": 10}
+GOALS_MS = {"profile": 30, "list_search": 50, "prev_next": 10, "ledger": 50}
 # Which goal each measurement is held to.
 GOAL_OF = {
     "profile": "profile",
@@ -36,6 +37,7 @@ GOAL_OF = {
     "profile_from_list": "profile",
     "list_search": "list_search",
     "prev_next": "prev_next",
+    "ledger_tab": "ledger",
 }
 
 
@@ -103,6 +105,30 @@ def bench_invoices_ensure(*, count: int = INVOICES_ON_LARGE_CUSTOMER, log=print)
         series.save()
 
 
+def bench_payments_ensure(*, log=print) -> None:
+    """One payment per invoice of the large customer (20,000 invoices, 20,000 payments): the
+    ledger tab must stay fast for such a customer. Every tenth invoice is left open."""
+    customer = _large_customer()
+    if Payment.objects.filter(customer=customer).exists():
+        return
+    invoices = Invoice.objects.filter(customer=customer, status="issued", kind="invoice")
+    rows = list(invoices.values_list("pk", "total_ore", "issue_date"))
+    log(f"Adding {len(rows) - len(rows) // 10:,} payments to {customer.name} ...")
+    payments = [
+        Payment(
+            customer=customer,
+            invoice_id=pk,
+            amount_ore=total,
+            date=issued + timedelta(days=12),
+            method="ocr",
+            match_rule="kid_exact",
+        )
+        for i, (pk, total, issued) in enumerate(rows)
+        if i % 10 and total
+    ]
+    Payment.objects.bulk_create(payments, batch_size=2000)
+
+
 def bench_run(*, n: int = 30, warmup: int = 5, word: str = SEARCH_WORD) -> list[dict]:
     """Measure each page or step: one row per measurement, and last the goals."""
     admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
@@ -140,6 +166,14 @@ def bench_run(*, n: int = 30, warmup: int = 5, word: str = SEARCH_WORD) -> list[
                 "invoices_tab",
                 f"/customers/{large.pk}/invoices/",
                 {"invoices_on_customer": Invoice.objects.filter(customer=large).count()},
+            ),
+            (
+                "ledger_tab",
+                f"/customers/{large.pk}/ledger/",
+                {
+                    "invoices_on_customer": Invoice.objects.filter(customer=large).count(),
+                    "payments_on_customer": Payment.objects.filter(customer=large).count(),
+                },
             ),
         ]:
             rows.append({"name": name, **_time_get(client, url, n, warmup), **sizes, **extra})

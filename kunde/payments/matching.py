@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kunde.activity.models import ActivityEntry
+from kunde.activity.services import log_activities
 from kunde.company.models import Company
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
 from kunde.lib import kid as kid_lib
@@ -416,11 +417,7 @@ def log_payments_per_customer(
     payments: Iterable[Payment], *, actor, action: str, summary: Callable[[int, int], str]
 ) -> int:
     """One activity entry per customer for a batch of booked payments, written in one bulk
-    insert: `summary(count, total_ore)` gives its text. Returns the number of entries.
-
-    (`activity.services.log_activity` writes one row per call; a batch of 100,000 payments
-    needs a bulk insert.)
-    """
+    insert: `summary(count, total_ore)` gives its text. Returns the number of entries."""
     per_customer: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for payment in payments:
         if payment.customer_id is None:
@@ -437,7 +434,7 @@ def log_payments_per_customer(
         )
         for customer_id, (count, total) in per_customer.items()
     ]
-    ActivityEntry.objects.bulk_create(entries, batch_size=1000)
+    log_activities(entries)
     return len(entries)
 
 

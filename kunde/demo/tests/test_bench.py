@@ -8,6 +8,7 @@ from kunde.demo.bench import (
     _time_get,
     bench_data_ensure,
     bench_invoices_ensure,
+    bench_payments_ensure,
     bench_run,
 )
 from kunde.demo.generator import demo_data_create
@@ -22,6 +23,7 @@ def quiet(message: str) -> None:
 def test_bench_run_measures_each_page_and_step():
     demo_data_create(customers=50, seed=3, log=quiet)
     bench_invoices_ensure(count=40, log=quiet)
+    bench_payments_ensure(log=quiet)
 
     rows = bench_run(n=2, warmup=1)
 
@@ -32,6 +34,7 @@ def test_bench_run_measures_each_page_and_step():
         "list",
         "profile_from_list",
         "invoices_tab",
+        "ledger_tab",
         "prev_next",
         "goals",
     ]
@@ -44,6 +47,7 @@ def test_bench_run_measures_each_page_and_step():
     assert by_name["prev_next"]["queries"] == 2
     assert by_name["profile"]["projects_on_customer"] == 120
     assert by_name["invoices_tab"]["invoices_on_customer"] == 40
+    assert by_name["ledger_tab"]["payments_on_customer"] == 36  # every tenth left open
     assert by_name["goals"]["profile_ms"] == 30
     assert set(by_name["goals"]["met"]) == {
         "profile",
@@ -51,6 +55,7 @@ def test_bench_run_measures_each_page_and_step():
         "list_search",
         "profile_from_list",
         "prev_next",
+        "ledger_tab",
     }
 
 

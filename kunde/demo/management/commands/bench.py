@@ -5,7 +5,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from kunde.demo.bench import bench_data_ensure, bench_invoices_ensure, bench_run
+from kunde.demo.bench import (
+    bench_data_ensure,
+    bench_invoices_ensure,
+    bench_payments_ensure,
+    bench_run,
+)
 from kunde.demo.benchdb import bench_database_path, bench_size
 from kunde.payments.bench import bench_payment_import
 
@@ -51,6 +56,7 @@ class Command(BaseCommand):
             log=lambda message: self.stderr.write(message, style_func=str),
         )
         bench_invoices_ensure(log=lambda message: self.stderr.write(message, style_func=str))
+        bench_payments_ensure(log=lambda message: self.stderr.write(message, style_func=str))
         for row in bench_run(n=n, warmup=warmup):
             self.stdout.write(json.dumps(row, ensure_ascii=False))
         # The import runs in a transaction that is rolled back: the invoices stay open.
