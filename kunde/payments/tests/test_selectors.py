@@ -177,6 +177,13 @@ def test_ledger_pages_newest_first(history, customer):
     assert [r.balance_ore for r in page.rows] == [0, 50_000]
 
 
+def test_ledger_pages_oldest_first_carry_the_balance_over(history, customer):
+    page = customer_ledger(customer, as_of=TODAY, limit=2, offset=2)
+
+    assert [r.balance_ore for r in page.rows] == [110_000, 100_000]
+    assert customer_ledger(customer, as_of=TODAY, offset=50).rows == []
+
+
 def test_ledger_of_another_customer_is_empty(history, other_customer):
     assert customer_ledger(other_customer).rows == []
 
