@@ -4,13 +4,13 @@ from datetime import datetime
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
 
 from kunde.accounts.models import Role, User
 from kunde.api.api import api
+from kunde.api.common import page_of
 from kunde.customers import selectors, services
 from kunde.customers.models import Contact, Customer, CustomerStatus, Note
 
@@ -152,13 +152,7 @@ def _customer(customer_id: int) -> Customer:
 def list_customers(request, filters: Query[ListFilters]):
     params = selectors.CustomerListParams.from_query(filters.dict(exclude_none=True))
     customers = params.filtered().prefetch_related("tags").order_by(*params.order_by)
-    page = Paginator(customers, filters.page_size).get_page(filters.page)
-    return {
-        "count": page.paginator.count,
-        "page": page.number,
-        "pages": page.paginator.num_pages,
-        "results": list(page.object_list),
-    }
+    return page_of(customers, page=filters.page, page_size=filters.page_size)
 
 
 @api.post("/customers", response={201: CustomerOut}, tags=["customers"])

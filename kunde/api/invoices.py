@@ -9,7 +9,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -17,6 +16,7 @@ from django.urls import reverse
 from ninja import Field, Query, Schema, Status
 
 from kunde.api.api import api
+from kunde.api.common import by_id, page_of
 from kunde.customers.models import Customer
 from kunde.invoices import services
 from kunde.invoices.models import ExportStatus, Invoice, InvoiceKind, InvoiceStatus
@@ -220,15 +220,6 @@ def _invoice(invoice_id: int) -> Invoice:
     return get_object_or_404(_documents().prefetch_related("lines"), pk=invoice_id)
 
 
-def _by_id(model, pk: int | None, field: str):
-    if pk is None:
-        return None
-    found = model.objects.filter(pk=pk).first()
-    if found is None:
-        raise ValidationError({field: f"No {field} has id {pk}."})
-    return found
-
-
 # Endpoints ----------------------------------------------------------------------------------
 
 
@@ -247,13 +238,7 @@ def list_invoices(request, filters: Query[InvoiceFilters]):
         documents = documents.filter(kind=filters.type)
     if filters.status is not None:
         documents = documents.filter(status=filters.status)
-    page = Paginator(documents, filters.page_size).get_page(filters.page)
-    return {
-        "count": page.paginator.count,
-        "page": page.number,
-        "pages": page.paginator.num_pages,
-        "results": list(page.object_list),
-    }
+    return page_of(documents, page=filters.page, page_size=filters.page_size)
 
 
 @api.post(
@@ -266,8 +251,8 @@ def list_invoices(request, filters: Query[InvoiceFilters]):
 )
 def create_invoice(request, payload: InvoiceIn):
     _require_finance(request)
-    customer = _by_id(Customer, payload.customer, "customer")
-    project = _by_id(Project, payload.project, "project")
+    customer = by_id(Customer, payload.customer, "customer")
+    project = by_id(Project, payload.project, "project")
     invoice = services.invoice_draft_create(
         actor=request.user,
         customer=customer,

@@ -9,12 +9,12 @@ files and assigning unmatched payments need a role that manages finance.
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Query, Schema, Status
 from ninja.files import UploadedFile
 
 from kunde.api.api import api
+from kunde.api.common import by_id, page_of
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice
 from kunde.payments import selectors, services
@@ -165,26 +165,6 @@ class PageFilters(Schema):
     page_size: int = Field(20, ge=1, le=50)
 
 
-def _page(queryset, filters, results=None) -> dict:
-    page = Paginator(queryset, filters.page_size).get_page(filters.page)
-    items = list(page.object_list)
-    return {
-        "count": page.paginator.count,
-        "page": page.number,
-        "pages": page.paginator.num_pages,
-        "results": results(items) if results else items,
-    }
-
-
-def _by_id(model, pk: int | None, field: str):
-    if pk is None:
-        return None
-    found = model.objects.filter(pk=pk).first()
-    if found is None:
-        raise ValidationError({field: f"No {field} has id {pk}."})
-    return found
-
-
 # Payments -----------------------------------------------------------------------------------
 
 
@@ -206,7 +186,7 @@ def list_payments(request, filters: Query[PaymentFilters]):
         payments = (
             payments.filter(**unmatched) if filters.unmatched else payments.exclude(**unmatched)
         )
-    return _page(payments, filters)
+    return page_of(payments, page=filters.page, page_size=filters.page_size)
 
 
 @api.post(
@@ -219,7 +199,7 @@ def list_payments(request, filters: Query[PaymentFilters]):
 )
 def create_payment(request, payload: PaymentIn):
     _require_finance(request)
-    invoice = _by_id(Invoice, payload.invoice, "invoice")
+    invoice = by_id(Invoice, payload.invoice, "invoice")
     try:
         payment = services.payment_register(
             actor=request.user,
@@ -247,7 +227,12 @@ def list_unmatched(request, filters: Query[PageFilters]):
     def with_suggestions(payments):
         return [_unmatched_out(payment) for payment in payments]
 
-    return _page(selectors.unmatched_payments(), filters, with_suggestions)
+    return page_of(
+        selectors.unmatched_payments(),
+        page=filters.page,
+        page_size=filters.page_size,
+        results=with_suggestions,
+    )
 
 
 def _unmatched_out(payment: Payment) -> Payment:
@@ -286,8 +271,8 @@ def assign_payment(request, payment_id: int, payload: AssignIn):
         raise AlreadyAssigned(f"Payment {payment.pk} has already been assigned.")
     if (payload.invoice is None) == (payload.customer is None):
         raise ValidationError({"invoice": ["Send either invoice or customer."]})
-    invoice = _by_id(Invoice, payload.invoice, "invoice")
-    customer = _by_id(Customer, payload.customer, "customer")
+    invoice = by_id(Invoice, payload.invoice, "invoice")
+    customer = by_id(Customer, payload.customer, "customer")
     try:
         written = services.unmatched_assign(
             actor=request.user, payment=payment, invoice=invoice, customer=customer
@@ -304,7 +289,7 @@ def assign_payment(request, payment_id: int, payload: AssignIn):
 
 @api.get("/payment-imports", response=ImportPage, tags=TAGS, description="Newest first.")
 def list_imports(request, filters: Query[PageFilters]):
-    return _page(selectors.payment_imports(), filters)
+    return page_of(selectors.payment_imports(), page=filters.page, page_size=filters.page_size)
 
 
 @api.post(
