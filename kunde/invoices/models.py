@@ -262,6 +262,20 @@ class Invoice(models.Model):
             models.Index(fields=["customer", "-issue_date", "-id"], name="invoice_customer_date"),
             models.Index(fields=["-issue_date", "-id"], name="invoice_date"),
             models.Index(fields=["status", "export_status"], name="invoice_export"),
+            # The customer ledger and its ageing read documents from this index alone.
+            models.Index(
+                fields=[
+                    "customer",
+                    "status",
+                    "issue_date",
+                    "kind",
+                    "total_ore",
+                    "due_date",
+                    "credited_invoice",
+                    "id",
+                ],
+                name="invoice_ledger",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -168,7 +168,11 @@ class Payment(models.Model):
     class Meta:
         ordering = ["date", "id"]
         indexes = [
-            models.Index(fields=["customer", "date", "id"], name="payment_customer_date"),
+            # The ledger reads a customer's payments from this index alone (no table lookups).
+            models.Index(
+                fields=["customer", "date", "id", "invoice", "amount_ore"],
+                name="payment_customer_date",
+            ),
             # With the amount, the open amount of an invoice is read from the index alone.
             models.Index(fields=["invoice", "amount_ore"], name="payment_invoice"),
             # Partial indexes: only the few rows they are for are written to them.
