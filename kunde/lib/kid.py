@@ -35,8 +35,25 @@ def mod10_check_digit(body: str) -> str:
 def mod11_check_digit(body: str) -> str:
     """The Nets MOD11 check digit for a body of digits: "0"-"9", or "-" for 10."""
     _check_body(body)
+    return _mod11_digit(body)
+
+
+# The check of a bank file's KIDs runs once per payment (100,000 in a large file), so validation
+# uses these two lean versions of the same sums on a body already known to be digits. The tests
+# compare them with stdnum's Luhn and with norwegian-numbers.
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
+def _luhn_digit(body: str) -> str:
+    # The rightmost body digit is doubled (the check digit will stand to its right).
+    total = sum(_LUHN_DOUBLED[ord(c) - 48] for c in body[::-2])
+    total += sum(ord(c) - 48 for c in body[-2::-2])
+    return str(-total % 10)
+
+
+def _mod11_digit(body: str) -> str:
     # Weights 2, 3, 4, 5, 6, 7, 2, 3, ... from the right.
-    total = sum(int(digit) * (2 + i % 6) for i, digit in enumerate(reversed(body)))
+    total = sum((ord(digit) - 48) * (2 + i % 6) for i, digit in enumerate(reversed(body)))
     remainder = total % 11
     if remainder == 0:
         return "0"
@@ -46,6 +63,7 @@ def mod11_check_digit(body: str) -> str:
 
 
 _CHECK_DIGIT = {"MOD10": mod10_check_digit, "MOD11": mod11_check_digit}
+_FAST_CHECK_DIGIT = {"MOD10": _luhn_digit, "MOD11": _mod11_digit}
 
 
 def _check_body(body: str) -> None:
@@ -73,7 +91,7 @@ def is_valid_kid(kid: str, algorithm: str, lengths: set[int] | None = None) -> b
     if not _DIGITS.fullmatch(body):
         return False
     # A "-" (or any other character) at the end passes only where the algorithm computes it.
-    return _CHECK_DIGIT[algorithm](body) == check_digit
+    return _FAST_CHECK_DIGIT[algorithm](body) == check_digit
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from norwegian_numbers import make_kid_number, verify_kid_number
+from stdnum import luhn
 
 from kunde.lib.kid import (
     PARTS,
@@ -463,3 +464,11 @@ MOD11_VARIANT_RULE = KidRule(algorithm="MOD11", invoice_digits=1, mod11_dash="va
 def test_it_rejects_a_kid_the_rule_cannot_have_made(rule, kid, message):
     with raises_message(message):
         parse_kid(rule, kid)
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=24))
+def test_the_lean_check_digits_agree_with_the_public_ones(body):
+    from kunde.lib.kid import _luhn_digit, _mod11_digit
+
+    assert _luhn_digit(body) == mod10_check_digit(body) == luhn.calc_check_digit(body)
+    assert _mod11_digit(body) == mod11_check_digit(body)
