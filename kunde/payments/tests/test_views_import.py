@@ -222,6 +222,15 @@ def test_a_running_import_shows_a_progress_bar_that_asks_for_the_status(client_f
     assert "Booking the payments (5000 in the file)…" in page
 
 
+def test_the_status_shows_the_progress_the_booking_thread_reports(client_for, finance, monkeypatch):
+    record = PaymentImport.objects.create(
+        file_name="big.txt", sha256="1" * 64, created_by=finance, total=5000
+    )
+    monkeypatch.setitem(import_views._LIVE_PROGRESS, record.pk, 3000)
+    status = client_for(finance).get(f"{URL}{record.pk}/status/").json()
+    assert (status["progress"], status["total"], status["done"]) == (3000, 5000, False)
+
+
 def test_an_unknown_import_is_404(client_for, finance, db):
     assert client_for(finance).get(f"{URL}999999/").status_code == 404
     assert client_for(finance).get(f"{URL}999999/file/").status_code == 404

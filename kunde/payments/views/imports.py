@@ -112,6 +112,13 @@ def _ore(kroner: str | None) -> int:
         return 0
 
 
+# Progress of the imports running in this process, {import id: transactions done}. The booking is
+# one transaction, so its row says nothing until it commits; the thread that books reports here.
+# (With several app servers a status request may reach another process: the bar then waits
+# without moving, and the result still appears when the import ends.)
+_LIVE_PROGRESS: dict[int, int] = {}
+
+
 @require_GET
 @role_required("can_manage_finance")
 def import_status(request, import_id: int):
@@ -122,7 +129,7 @@ def import_status(request, import_id: int):
             "id": record.pk,
             "status": record.status,
             "done": record.status != ImportStatus.RUNNING,
-            "progress": record.progress,
+            "progress": max(record.progress, _LIVE_PROGRESS.get(record.pk, 0)),
             "total": record.total,
             "error": record.error,
             "url": reverse("payments:import_detail", args=[record.pk]),
@@ -186,9 +193,7 @@ def _start_in_background(actor, data: bytes, file_name: str) -> _Handoff:
 
 def _import_in_background(handoff: _Handoff, actor, data: bytes, file_name: str) -> None:
     def progress(done: int, total: int) -> None:
-        # First called when the file is read and its row holds the number of transactions. The
-        # row's progress is set by the service when the booking commits: the booking is one
-        # transaction, so progress written inside it would be seen only at its end anyway.
+        # First called when the file is read and its row holds the number of transactions.
         if not handoff.ready.is_set():
             handoff.import_id = (
                 PaymentImport.objects.filter(sha256=handoff.digest)
@@ -196,6 +201,8 @@ def _import_in_background(handoff: _Handoff, actor, data: bytes, file_name: str)
                 .first()
             )
             handoff.ready.set()
+        if handoff.import_id is not None:
+            _LIVE_PROGRESS[handoff.import_id] = done
 
     try:
         services.payments_import(actor=actor, data=data, file_name=file_name, progress=progress)
@@ -208,4 +215,5 @@ def _import_in_background(handoff: _Handoff, actor, data: bytes, file_name: str)
         logger.exception("The background import of %s failed", file_name)
     finally:
         handoff.ready.set()
+        _LIVE_PROGRESS.pop(handoff.import_id, None)
         connection.close()
