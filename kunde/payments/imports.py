@@ -103,9 +103,11 @@ def payments_import(
 
     `transactions` counts every transaction in the file; `booked` + `duplicates` + `skipped`
     add up to it, and `matched` (exact KID) + `partial` + `over` + `reversals` + `unmatched`
-    to `booked`. `total` is the signed sum of the file's transactions to book (amounts as
-    decimal strings in kroner), `booked_total` of those booked. `errors` lists what was not
-    booked and why, without refusing the file.
+    to `booked`: a transaction spread over several invoices (several KIDs, or a customer's
+    KID) counts once, as `over` when credit is left, `partial` when the money ran out, else
+    `matched`, however many payment rows it made. `total` is the signed sum of the file's
+    transactions to book (amounts as decimal strings in kroner), `booked_total` of those
+    booked. `errors` lists what was not booked and why, without refusing the file.
 
     Raises `PaymentImportRefused` (a ValidationError) when nothing was booked: the same file or
     transmission imported before, or a file the parser refuses (the message has the line).

@@ -14,6 +14,23 @@ The rules (`MatchRule`):
   excess becomes a separate row without invoice on the same customer (`overpayment`, `related`
   = the first): the customer's credit. When nothing is open any more the whole amount is credit
   (`overpayment`). Several payments on one KID add up: each sees what the ones before it left.
+- several valid KIDs in one transaction (camt.054: one `Strd` block per invoice paid) that
+  belong to issued invoices of one customer, in the payment's currency → the amount is spread
+  over them in the given order, each getting at most what is open on it (`kid_exact` when that
+  settles it, `kid_partial` for the last one when the money runs out); what is left becomes the
+  customer's credit (`overpayment`). Valid candidates no invoice has are passed over. KIDs of
+  several customers, or of an invoice in another currency → the rule for one KID on the first
+  invoice found, as before (the payer's intent is unclear; the rest goes to that customer's
+  credit).
+- a valid KID no invoice or credit note has, under a KID rule with customer digits, that names
+  an existing customer (`kunde.lib.kid.parse_kid`) → the customer's open invoices in the
+  payment's currency, oldest due date first, the same way (remainder → credit; nothing open →
+  all credit). A customer with open invoices only in other currencies → `unmatched`.
+
+  Both spread rules write one row per part: the first keeps the transaction's `source_key`,
+  the other parts on invoices get it with a suffix (":kid2", ":kid3", ...), the credit row none;
+  the other parts have `related` = the first. The transaction counts once in `MatchResult`:
+  `over` when credit is left, `partial` when the money ran out, else `matched`.
 - a negative amount (a reversal) with a known KID → a negative row on that invoice
   (`kid_reversal`), reopening it.
 - no KID, a KID with a bad check digit, or a KID no invoice has → `unmatched`: no customer, no
@@ -35,7 +52,9 @@ from django.utils.translation import gettext as _
 from kunde.activity.models import ActivityEntry
 from kunde.activity.services import log_activities
 from kunde.company.models import Company
+from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
+from kunde.invoices.services import kid_rule
 from kunde.lib import kid as kid_lib
 from kunde.lib.money import format_money
 from kunde.payments.models import MatchRule, Payment, PaymentMethod
@@ -60,7 +79,8 @@ class Incoming(NamedTuple):
     """One bank transaction, normalised from an OCR giro or camt.054 file.
 
     `kid_candidates` are the references that may be a KID, best first (OCR has one; camt may
-    have several structured references); the first valid one that an invoice has wins.
+    have several structured references); the first valid one that an invoice has wins, or, when
+    several are KIDs of one customer's invoices, the amount is spread over them (see above).
     `source_key` identifies the transaction at the bank; the database refuses it twice.
     """
 
@@ -126,14 +146,15 @@ class MatchResult:
     """Payment rows to insert and what happened to each transaction.
 
     `payments` holds one row per transaction, in the given order; `splits` the excess rows of
-    `kid_over`, each with the index in `payments` of the row it was split from (its `related`).
+    `kid_over` and the further parts of a spread payment, each with the index in `payments` of
+    the row it was split from (its `related`). The counts are per transaction.
     """
 
     payments: list[PaymentRow] = field(default_factory=list)
     splits: list[tuple[int, PaymentRow]] = field(default_factory=list)
-    matched: int = 0  # kid_exact
-    partial: int = 0  # kid_partial
-    over: int = 0  # kid_over, and whole payments to credit on an invoice already paid
+    matched: int = 0  # kid_exact; spread payments that settled every part
+    partial: int = 0  # kid_partial; spread payments that ran out of money
+    over: int = 0  # kid_over, whole payments to credit, spread payments with credit left
     reversals: int = 0  # kid_reversal
     unmatched: int = 0
 
@@ -178,22 +199,40 @@ def open_amounts(invoice_ids: Iterable[int], *, totals: dict[int, int] | None = 
 
 # Status and kind are checked in Python: in SQL, SQLite would pick the (status, export_status)
 # index over the unique KID index and scan (measured: 20 times slower on 100,000 invoices).
-_BY_KID_SQL = """
-SELECT i.id, i.kid, i.customer_id, i.currency, i.status, i.kind,
+_OPEN_SQL = """
+SELECT i.id, i.kid, i.customer_id, i.currency, i.status, i.kind, i.due_date,
        i.total_ore
        + COALESCE((SELECT SUM(c.total_ore) FROM {invoice} c
                    WHERE c.credited_invoice_id = i.id AND c.status = 'issued'
                      AND c.kind = 'credit_note'), 0)
        - COALESCE((SELECT SUM(p.amount_ore) FROM {payment} p WHERE p.invoice_id = i.id), 0)
 FROM {invoice} i
-WHERE i.kid IN ({marks})
+WHERE i.{column} IN ({marks})
 {lock}
 """
 
 
-def invoices_by_kid(kids: Iterable[str], *, lock: bool = False) -> tuple[dict, dict]:
+def _invoice_rows(column: str, values: Iterable, *, lock: bool) -> Iterator[tuple]:
+    """(id, kid, customer id, currency, status, kind, due date, open øre) of the invoices
+    (and credit notes) whose `column` is one of `values`: one indexed query per chunk."""
+    for_update = lock and connection.features.has_select_for_update
+    with connection.cursor() as cursor:
+        for chunk in chunked(sorted(set(values))):
+            sql = _OPEN_SQL.format(
+                invoice=Invoice._meta.db_table,
+                payment=Payment._meta.db_table,
+                column=column,
+                marks=", ".join(["%s"] * len(chunk)),
+                lock="FOR UPDATE" if for_update else "",
+            )
+            cursor.execute(sql, chunk)
+            yield from cursor.fetchall()
+
+
+def invoices_by_kid(kids: Iterable[str], *, lock: bool = False) -> tuple[dict, dict, set]:
     """Issued invoices (not credit notes) with these KIDs and what is open on them:
-    ({kid: InvoiceRef}, {invoice id: open øre}). One indexed query per chunk of KIDs.
+    ({kid: InvoiceRef}, {invoice id: open øre}, {the KIDs any invoice or credit note has}).
+    One indexed query per chunk of KIDs.
 
     With `lock` the invoice rows stay locked until the transaction ends (PostgreSQL; SQLite's
     writer holds the whole database already), so that payments registered at the same moment
@@ -201,23 +240,68 @@ def invoices_by_kid(kids: Iterable[str], *, lock: bool = False) -> tuple[dict, d
     """
     found: dict[str, InvoiceRef] = {}
     open_ore: dict[int, int] = {}
-    unique = sorted(set(kids))
-    for_update = lock and connection.features.has_select_for_update
-    with connection.cursor() as cursor:
-        for chunk in chunked(unique):
-            sql = _BY_KID_SQL.format(
-                invoice=Invoice._meta.db_table,
-                payment=Payment._meta.db_table,
-                marks=", ".join(["%s"] * len(chunk)),
-                lock="FOR UPDATE" if for_update else "",
-            )
-            cursor.execute(sql, chunk)
-            for pk, kid, customer_id, currency, status, kind, is_open in cursor.fetchall():
-                if status != InvoiceStatus.ISSUED or kind != InvoiceKind.INVOICE:
-                    continue
-                found[kid] = InvoiceRef(pk, customer_id, kid, currency)
-                open_ore[pk] = int(is_open)
-    return found, open_ore
+    held: set[str] = set()
+    for pk, kid, customer_id, currency, status, kind, _due, is_open in _invoice_rows(
+        "kid", kids, lock=lock
+    ):
+        held.add(kid)
+        if status != InvoiceStatus.ISSUED or kind != InvoiceKind.INVOICE:
+            continue
+        found[kid] = InvoiceRef(pk, customer_id, kid, currency)
+        open_ore[pk] = int(is_open)
+    return found, open_ore, held
+
+
+def _customer_kids(
+    company: Company, incoming: list[Incoming], valid: list[tuple[str, ...]], held: set[str]
+) -> dict[str, int]:
+    """{KID: customer id} for the valid KIDs of positive payments that no invoice or credit
+    note has and that name an existing customer under the company's KID rule (one with
+    customer digits). A KID of a credit note (document type digit 3) names none. Under the
+    current rule an invoice number part that is a real invoice's would have given that
+    invoice's KID, so the invoice part of these KIDs matches no invoice. One query per chunk
+    of customer numbers."""
+    if not company.kid_customer_digits:
+        return {}
+    rule = kid_rule(company)
+    numbers: dict[str, int] = {}
+    for item, kids in zip(incoming, valid, strict=True):
+        if item.amount_ore <= 0 or any(kid in held for kid in kids):
+            continue
+        for kid in kids:
+            if kid in numbers:
+                continue
+            try:
+                parsed = kid_lib.parse_kid(rule, kid)
+            except kid_lib.KidRuleError:
+                continue
+            if not parsed["credit_note"]:
+                numbers[kid] = parsed["customer_number"]
+    customers: dict[int, int] = {}
+    for chunk in chunked(sorted(set(numbers.values()))):
+        customers.update(Customer.objects.filter(number__in=chunk).values_list("number", "pk"))
+    return {kid: customers[number] for kid, number in numbers.items() if number in customers}
+
+
+def _open_invoices_by_customer(
+    customer_ids: Iterable[int], open_ore: dict[int, int], *, lock: bool
+) -> dict[int, list[InvoiceRef]]:
+    """{customer id: their issued invoices with something open, oldest due date first (then
+    the lowest id)}; adds what is open on them to `open_ore`. One query per chunk."""
+    rows = []
+    for pk, kid, customer_id, currency, status, kind, due, is_open in _invoice_rows(
+        "customer_id", customer_ids, lock=lock
+    ):
+        if status != InvoiceStatus.ISSUED or kind != InvoiceKind.INVOICE or is_open <= 0:
+            continue
+        open_ore.setdefault(pk, int(is_open))
+        # The date as ISO text: the raw query gives a date or a string, depending on the driver.
+        key = (due is None, str(due or ""), pk)
+        rows.append((*key, InvoiceRef(pk, customer_id, kid, currency)))
+    result: dict[int, list[InvoiceRef]] = defaultdict(list)
+    for *_key, ref in sorted(rows, key=lambda row: row[:3]):
+        result[ref.customer_id].append(ref)
+    return result
 
 
 def _valid_kids(incoming: list[Incoming], algorithm: str) -> list[tuple[str, ...]]:
@@ -254,7 +338,13 @@ def payments_match(
     """
     company = company or Company.load()
     valid = _valid_kids(incoming, company.kid_algorithm)
-    refs, open_ore = invoices_by_kid((kid for kids in valid for kid in kids), lock=lock)
+    refs, open_ore, held = invoices_by_kid((kid for kids in valid for kid in kids), lock=lock)
+    customer_kids = _customer_kids(company, incoming, valid, held)
+    by_customer = (
+        _open_invoices_by_customer(set(customer_kids.values()), open_ore, lock=lock)
+        if customer_kids
+        else {}
+    )
     result = MatchResult()
     now = timezone.now()
     import_id = source_import.pk if source_import is not None else None
@@ -262,11 +352,9 @@ def payments_match(
     total = len(incoming)
     append = result.payments.append
     for index, (item, kids) in enumerate(zip(incoming, valid, strict=True)):
-        ref = None
-        for kid in kids:
-            ref = refs.get(kid)
-            if ref is not None:
-                break
+        found = [refs[kid] for kid in kids if kid in refs]
+        spread = _spread(item, kids, found, customer_kids, by_customer)
+        ref = found[0] if found else None
         if ref is not None and ref.currency != item.currency:
             ref = None
         row = PaymentRow(
@@ -288,7 +376,9 @@ def payments_match(
             created_by_id=actor_id,
             created_at=now,
         )
-        if ref is None:
+        if spread is not None:
+            _allocate_parts(result, row, *spread, open_ore)
+        elif ref is None:
             result.unmatched += 1
         else:
             _allocate(result, row, ref, open_ore)
@@ -296,6 +386,43 @@ def payments_match(
         if progress and (index + 1) % 1000 == 0:
             progress(index + 1, total)
     return result
+
+
+Targets = list[tuple[InvoiceRef | None, str]]
+
+
+def _spread(
+    item: Incoming,
+    kids: tuple[str, ...],
+    found: list[InvoiceRef],
+    customer_kids: dict[str, int],
+    by_customer: dict[int, list[InvoiceRef]],
+) -> tuple[int, Targets] | None:
+    """Where to spread a positive payment: (customer id, [(invoice, KID shown)] in order; a
+    single (None, KID) when the customer has nothing open), or None for the one-KID rules."""
+    if item.amount_ore <= 0:
+        return None
+    if found:
+        invoices = list(dict.fromkeys(found))
+        if len(invoices) < 2:
+            return None
+        customer_id = invoices[0].customer_id
+        if all(r.customer_id == customer_id and r.currency == item.currency for r in invoices):
+            return customer_id, [(r, r.kid) for r in invoices]
+        # KIDs of several customers (or an invoice in another currency): which invoice the
+        # payer meant is unclear, so the first one found gets it as before (or, in another
+        # currency, none).
+        return None
+    for kid in kids:
+        customer_id = customer_kids.get(kid)
+        if customer_id is None:
+            continue
+        invoices = by_customer.get(customer_id, [])
+        targets = [(r, kid) for r in invoices if r.currency == item.currency]
+        if invoices and not targets:
+            return None  # Open only in other currencies: for finance to assign.
+        return customer_id, targets or [(None, kid)]
+    return None
 
 
 def _kid_shown(item: Incoming, valid: tuple[str, ...], ref: InvoiceRef | None) -> str:
@@ -338,6 +465,48 @@ def _allocate(result: MatchResult, row: PaymentRow, ref: InvoiceRef, open_ore: d
         excess.match_rule, excess.source_key = EXCESS, None
         result.splits.append((len(result.payments), excess))
     open_ore[ref.id] = is_open - row.amount_ore
+
+
+def _allocate_parts(
+    result: MatchResult, row: PaymentRow, customer_id: int, targets: Targets, open_ore: dict
+) -> None:
+    """Spread positive `row` over the invoices of `targets` in order, each getting at most what
+    is open on it; the rest is the customer's credit. `row` becomes the first part, the others
+    are split off (see the module's description)."""
+    left = row.amount_ore
+    parts: list[tuple[int | None, str, int, str]] = []
+    for ref, kid in targets:
+        if left == 0:
+            break
+        is_open = open_ore[ref.id] if ref is not None else 0
+        if is_open <= 0:
+            continue
+        amount = min(left, is_open)
+        parts.append((ref.id, kid, amount, EXACT if amount == is_open else PARTIAL))
+        open_ore[ref.id] = is_open - amount
+        left -= amount
+    if left:
+        parts.append((None, targets[0][1], left, EXCESS))
+        result.over += 1
+    elif parts[-1][3] == PARTIAL:
+        result.partial += 1
+    else:
+        result.matched += 1
+    row.customer_id = customer_id
+    row.invoice_id, row.kid, row.amount_ore, row.match_rule = parts[0]
+    for number, (invoice_id, kid, amount, rule) in enumerate(parts[1:], start=2):
+        part = PaymentRow(*_values(row))
+        part.invoice_id, part.kid, part.amount_ore, part.match_rule = invoice_id, kid, amount, rule
+        part.source_key = _part_key(row.source_key, number) if invoice_id is not None else None
+        result.splits.append((len(result.payments), part))
+
+
+def _part_key(source_key: str | None, number: int) -> str | None:
+    """The source key of part `number` of a spread transaction, within the column's 200."""
+    if source_key is None:
+        return None
+    suffix = f":kid{number}"
+    return source_key[: 200 - len(suffix)] + suffix
 
 
 def payments_book(result: MatchResult, *, batch_size: int = 1000) -> list[PaymentRow]:

@@ -214,6 +214,31 @@ def test_a_camt_file_is_booked_end_to_end(three, finance):
     assert record.reference == "camt:MSG-1"
 
 
+def test_a_camt_payment_of_several_invoices_is_spread_over_them_and_counts_once(three, finance):
+    a, b, _c = three
+    entry = camt_entry("E1", [camt_tx(150_000, (a.kid, b.kid), ref="T1")])
+
+    record = payments_import(actor=finance, data=camt_file([entry]), file_name="camt.xml")
+
+    s = record.summary
+    assert (s["transactions"], s["booked"], s["matched"], s["partial"], s["over"]) == (
+        1,
+        1,
+        1,
+        0,
+        0,
+    )
+    assert (invoice_open_ore(a), invoice_open_ore(b)) == (0, 0)
+    rows = list(Payment.objects.order_by("pk").values_list("invoice", "amount_ore", "source_key"))
+    assert rows == [(a.pk, 100_000, "camt:E1:T1"), (b.pk, 50_000, "camt:E1:T1:kid2")]
+    # The same entry again in another message is a duplicate, not booked a second time.
+    again = payments_import(
+        actor=finance, data=camt_file([entry], message_id="MSG-2"), file_name="again.xml"
+    )
+    assert (again.summary["duplicates"], again.summary["booked"]) == (1, 0)
+    assert Payment.objects.count() == 2
+
+
 def test_format_is_detected_from_the_content():
     assert detect_format(b"\xef\xbb\xbf \n<?xml") == "camt054"
     assert detect_format(b"NY000010") == "ocr"
@@ -305,13 +330,15 @@ def _bulk_invoices(company, customer, finance, count):
 
 
 def camt_tx(amount_ore, kid, *, ref=None, text=None, name=None):
+    """`kid`: one KID, a tuple of them (one Strd block each) or "" for none."""
+    kids = kid if isinstance(kid, tuple) else (kid,) if kid else ()
     return Camt054Transaction(
         amount=Decimal(abs(amount_ore)) / 100,
         currency="NOK",
         credit_debit="DBIT" if amount_ore < 0 else "CRDT",
         account_servicer_reference=ref,
         debtor_name=name,
-        creditor_references=(CreditorReference("SCOR", kid),) if kid else (),
+        creditor_references=tuple(CreditorReference("SCOR", k) for k in kids),
         remittance_texts=(text,) if text else (),
     )
 

@@ -206,3 +206,199 @@ def test_a_source_key_booked_twice_is_refused_by_the_database(invoice, finance):
     with pytest.raises(IntegrityError), transaction.atomic():
         book([pay(100, invoice.kid, source_key="camt:E1:T1")], finance)
     assert Payment.objects.count() == 1
+
+
+# Several KIDs in one transaction ---------------------------------------------------------------
+
+
+def rows():
+    return list(
+        Payment.objects.order_by("pk").values_list(
+            "invoice", "amount_ore", "match_rule", "kid", "source_key"
+        )
+    )
+
+
+def test_several_kids_of_one_customer_pay_each_invoice_exactly(make_invoice, finance):
+    a, b = make_invoice(100_000), make_invoice(50_000)
+
+    result = book([pay(150_000, a.kid, b.kid, source_key="camt:E1:T1")], finance)
+
+    assert rows() == [
+        (a.pk, 100_000, MatchRule.KID_EXACT, a.kid, "camt:E1:T1"),
+        (b.pk, 50_000, MatchRule.KID_EXACT, b.kid, "camt:E1:T1:kid2"),
+    ]
+    first, second = Payment.objects.order_by("pk")
+    assert (second.customer, second.related) == (a.customer, first)
+    assert (result.matched, result.partial, result.over, result.unmatched) == (1, 0, 0, 0)
+    assert open_amounts([a.pk, b.pk]) == {a.pk: 0, b.pk: 0}
+
+
+def test_several_kids_with_too_little_money_pay_in_the_order_given(make_invoice, finance):
+    a, b = make_invoice(100_000), make_invoice(50_000)
+
+    result = book([pay(120_000, b.kid, a.kid, source_key="camt:E1:T1")], finance)
+
+    assert rows() == [
+        (b.pk, 50_000, MatchRule.KID_EXACT, b.kid, "camt:E1:T1"),
+        (a.pk, 70_000, MatchRule.KID_PARTIAL, a.kid, "camt:E1:T1:kid2"),
+    ]
+    assert (result.matched, result.partial, result.over) == (0, 1, 0)
+    assert open_amounts([a.pk, b.pk]) == {a.pk: 30_000, b.pk: 0}
+
+
+def test_several_kids_with_too_much_money_keep_the_rest_as_credit(make_invoice, finance):
+    a, b = make_invoice(100_000), make_invoice(50_000)
+
+    result = book([pay(170_000, a.kid, b.kid, source_key="camt:E1:T1")], finance)
+
+    assert rows() == [
+        (a.pk, 100_000, MatchRule.KID_EXACT, a.kid, "camt:E1:T1"),
+        (b.pk, 50_000, MatchRule.KID_EXACT, b.kid, "camt:E1:T1:kid2"),
+        (None, 20_000, MatchRule.OVERPAYMENT, a.kid, None),
+    ]
+    first = Payment.objects.order_by("pk").first()
+    assert Payment.objects.get(invoice=None).related == first
+    assert (result.matched, result.partial, result.over) == (0, 0, 1)
+    assert customer_credit_ore(a.customer) == 20_000
+
+
+def test_several_kids_skip_an_invoice_already_paid(make_invoice, finance):
+    a, b = make_invoice(100_000), make_invoice(50_000)
+    book([pay(100_000, a.kid)], finance)
+
+    result = book([pay(50_000, a.kid, b.kid, source_key="camt:E2:T1")], finance)
+
+    assert rows()[1:] == [(b.pk, 50_000, MatchRule.KID_EXACT, b.kid, "camt:E2:T1")]
+    assert result.matched == 1
+
+
+def test_kids_of_two_customers_go_to_the_first_invoice_as_before(
+    make_invoice, other_customer, finance
+):
+    a = make_invoice(100_000)
+    theirs = make_invoice(50_000, customer=other_customer)
+
+    result = book([pay(150_000, a.kid, theirs.kid, source_key="camt:E1:T1")], finance)
+
+    assert rows() == [
+        (a.pk, 100_000, MatchRule.KID_OVER, a.kid, "camt:E1:T1"),
+        (None, 50_000, MatchRule.OVERPAYMENT, a.kid, None),
+    ]
+    assert result.over == 1
+    assert open_amounts([theirs.pk]) == {theirs.pk: 50_000}
+
+
+# A KID that names a customer, not an invoice ----------------------------------------------------
+
+
+@pytest.fixture
+def customer_kid_rule(company):
+    """KIDs of 5 customer digits + 7 invoice digits + MOD10, set before any invoice is made."""
+    company.kid_customer_digits = 5
+    company.save()
+    return company
+
+
+def customer_kid(company, customer):
+    from kunde.invoices.services import kid_rule
+    from kunde.lib import kid as kid_lib
+
+    return kid_lib.make_kid(kid_rule(company), invoice_number=0, customer_number=customer.number)
+
+
+def test_a_customer_kid_pays_the_open_invoices_oldest_due_first(
+    customer_kid_rule, make_invoice, customer, other_customer, finance
+):
+    late = make_invoice(100_000, due_date=date(2026, 12, 10))
+    oldest = make_invoice(50_000, due_date=date(2026, 11, 1))
+    middle = make_invoice(20_000, due_date=date(2026, 11, 15))
+    theirs = make_invoice(30_000, customer=other_customer, due_date=date(2026, 10, 1))
+    kid = customer_kid(customer_kid_rule, customer)
+
+    result = book([pay(60_000, kid, source_key="ocr:1:1:1")], finance)
+
+    assert rows() == [
+        (oldest.pk, 50_000, MatchRule.KID_EXACT, kid, "ocr:1:1:1"),
+        (middle.pk, 10_000, MatchRule.KID_PARTIAL, kid, "ocr:1:1:1:kid2"),
+    ]
+    assert set(Payment.objects.values_list("customer", flat=True)) == {customer.pk}
+    assert (result.partial, result.matched, result.unmatched) == (1, 0, 0)
+    ids = [late.pk, middle.pk, theirs.pk]
+    assert open_amounts(ids) == {late.pk: 100_000, middle.pk: 10_000, theirs.pk: 30_000}
+
+
+def test_a_customer_kid_keeps_what_is_left_as_credit(
+    customer_kid_rule, make_invoice, customer, finance
+):
+    late = make_invoice(100_000, due_date=date(2026, 12, 10))
+    early = make_invoice(50_000, due_date=date(2026, 11, 1))
+    kid = customer_kid(customer_kid_rule, customer)
+
+    result = book([pay(180_000, kid, source_key="ocr:1:1:1")], finance)
+
+    assert rows() == [
+        (early.pk, 50_000, MatchRule.KID_EXACT, kid, "ocr:1:1:1"),
+        (late.pk, 100_000, MatchRule.KID_EXACT, kid, "ocr:1:1:1:kid2"),
+        (None, 30_000, MatchRule.OVERPAYMENT, kid, None),
+    ]
+    assert result.over == 1
+    assert customer_credit_ore(customer) == 30_000
+
+
+def test_a_customer_kid_with_nothing_open_is_all_credit(customer_kid_rule, customer, finance):
+    kid = customer_kid(customer_kid_rule, customer)
+
+    result = book([pay(10_000, kid)], finance)
+
+    payment = Payment.objects.get()
+    assert (payment.customer, payment.invoice, payment.match_rule) == (
+        customer,
+        None,
+        MatchRule.OVERPAYMENT,
+    )
+    assert result.over == 1
+
+
+def test_a_kid_naming_no_customer_or_a_credit_note_stays_unmatched(
+    customer_kid_rule, make_invoice, finance
+):
+    from kunde.invoices.services import kid_rule
+    from kunde.lib import kid as kid_lib
+
+    invoice = make_invoice(100_000)
+    credit_note = make_invoice(-100_000, credited_invoice=invoice)
+    nobody = kid_lib.make_kid(kid_rule(customer_kid_rule), invoice_number=0, customer_number=99999)
+
+    result = book([pay(10_000, nobody), pay(10_000, credit_note.kid)], finance)
+
+    assert result.unmatched == 2
+    assert set(Payment.objects.values_list("match_rule", flat=True)) == {MatchRule.UNMATCHED}
+
+
+def test_without_customer_digits_a_customer_kid_is_not_looked_for(company, customer, finance):
+    from kunde.invoices.services import kid_rule
+    from kunde.lib import kid as kid_lib
+
+    rule = kid_rule(company)
+    kid = kid_lib.make_kid(rule, invoice_number=customer.number, customer_number=0)
+
+    result = book([pay(10_000, kid)], finance)
+
+    assert result.unmatched == 1
+
+
+def test_customer_kids_are_looked_up_in_bulk(
+    customer_kid_rule, make_invoice, customer, other_customer, finance, django_assert_num_queries
+):
+    make_invoice(10_000)
+    make_invoice(10_000, customer=other_customer)
+    incoming = [
+        pay(10_000, customer_kid(customer_kid_rule, c)) for c in (customer, other_customer)
+    ] * 3
+
+    # The company, the KIDs, the customers, their open invoices.
+    with django_assert_num_queries(4):
+        result = payments_match(incoming, actor=finance, lock=False)
+
+    assert (result.matched, result.over) == (2, 4)
