@@ -100,49 +100,24 @@ def hours(project, manager, finance):
     plus one unapproved and one non-billable entry that must not be invoiced."""
     from kunde.projects.models import TimeEntry
 
+    def entry(employee, day, minutes, rate, **flags):
+        return TimeEntry.objects.create(
+            project=project,
+            employee=employee,
+            date=date(2026, 10, day),
+            minutes=minutes,
+            sales_rate_ore=rate,
+            approved=flags.get("approved", True),
+            billable=flags.get("billable", True),
+        )
+
     made = [
-        TimeEntry.objects.create(
-            project=project,
-            employee=manager,
-            date=date(2026, 10, 1),
-            minutes=180,
-            approved=True,
-            sales_rate_ore=120000,
-        ),
-        TimeEntry.objects.create(
-            project=project,
-            employee=manager,
-            date=date(2026, 10, 2),
-            minutes=90,
-            approved=True,
-            sales_rate_ore=120000,
-        ),
-        TimeEntry.objects.create(
-            project=project,
-            employee=finance,
-            date=date(2026, 10, 2),
-            minutes=120,
-            approved=True,
-            sales_rate_ore=90000,
-        ),
+        entry(manager, 1, 180, 120000),
+        entry(manager, 2, 90, 120000),
+        entry(finance, 2, 120, 90000),
     ]
-    TimeEntry.objects.create(
-        project=project,
-        employee=finance,
-        date=date(2026, 10, 3),
-        minutes=60,
-        approved=False,
-        sales_rate_ore=90000,
-    )
-    TimeEntry.objects.create(
-        project=project,
-        employee=finance,
-        date=date(2026, 10, 3),
-        minutes=60,
-        approved=True,
-        billable=False,
-        sales_rate_ore=90000,
-    )
+    entry(finance, 3, 60, 90000, approved=False)
+    entry(finance, 3, 60, 90000, billable=False)
     return made
 
 

@@ -297,8 +297,8 @@ def test_it_explains_other_statuses():
         "Status INFO (for information only, not booked on the account); "
         "only booked (BOOK) entries are booked."
     )
-    assert skip_reason(replace(entry, status="XXXX")) == (
-        "Status XXXX (not booked); only booked (BOOK) entries are booked."
+    assert skip_reason(replace(entry, status="ZZZZ")) == (
+        "Status ZZZZ (not booked); only booked (BOOK) entries are booked."
     )
     assert skip_reason(entry) is None
 
