@@ -49,7 +49,7 @@ class PaymentState:
     days_overdue: int = 0  # > 0 only when status is "overdue"
 
 
-def _state(invoice: Invoice, paid: int, credited: int, today: date) -> PaymentState:
+def _state(invoice: Invoice, paid: int, credited: int, day: date) -> PaymentState:
     net = invoice.total_ore - credited
     open_ore = net - paid
     days = 0
@@ -59,9 +59,9 @@ def _state(invoice: Invoice, paid: int, credited: int, today: date) -> PaymentSt
         status = OVERPAID
     elif open_ore == 0:
         status = PAID
-    elif invoice.due_date and invoice.due_date < today:
+    elif invoice.due_date and invoice.due_date < day:
         status = OVERDUE
-        days = (today - invoice.due_date).days
+        days = (day - invoice.due_date).days
     elif paid:
         status = PARTIALLY_PAID
     else:
@@ -69,32 +69,38 @@ def _state(invoice: Invoice, paid: int, credited: int, today: date) -> PaymentSt
     return PaymentState(invoice.total_ore, paid, credited, open_ore, status, days)
 
 
-def payment_states(invoices: Iterable[Invoice], *, today: date | None = None) -> dict:
+def payment_states(
+    invoices: Iterable[Invoice], *, today: date | None = None, as_of: date | None = None
+) -> dict:
     """{invoice id: PaymentState} for a page of invoices, in at most 2 queries. Drafts and
-    credit notes map to None."""
-    today = today or timezone.localdate()
+    credit notes map to None.
+
+    Without `as_of` the state is today's (`today`, else the local date): every payment and
+    issued credit note counts. With `as_of` it is the state on that day: only payments dated
+    and credit notes issued up to it count, and overdue is measured against it."""
+    day = as_of or today or timezone.localdate()
     invoices = list(invoices)
     payable = [i.pk for i in invoices if i.status == InvoiceStatus.ISSUED and i.kind == "invoice"]
     paid: dict[int, int] = {}
     credited: dict[int, int] = {}
     if payable:
-        paid = dict(
-            Payment.objects.filter(invoice__in=payable)
-            .values_list("invoice")
-            .annotate(s=Sum("amount_ore"))
-            .order_by()
-        )
+        payments = Payment.objects.filter(invoice__in=payable)
+        credit_notes = ISSUED_CREDIT_NOTE
+        if as_of is not None:
+            payments = payments.filter(date__lte=as_of)
+            credit_notes &= Q(issue_date__lte=as_of)
+        paid = dict(payments.values_list("invoice").annotate(s=Sum("amount_ore")).order_by())
         credited = dict(
             Invoice.objects.filter(credited_invoice__in=payable)
             .values_list("credited_invoice")
-            .annotate(s=Sum("total_ore", filter=ISSUED_CREDIT_NOTE))
+            .annotate(s=Sum("total_ore", filter=credit_notes))
             .order_by()
         )
     states = {}
     for invoice in invoices:
         if invoice.pk in payable:
             states[invoice.pk] = _state(
-                invoice, paid.get(invoice.pk) or 0, -(credited.get(invoice.pk) or 0), today
+                invoice, paid.get(invoice.pk) or 0, -(credited.get(invoice.pk) or 0), day
             )
         else:
             states[invoice.pk] = None

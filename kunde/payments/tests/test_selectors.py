@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kunde.invoices import services as invoice_services
+from kunde.invoices.models import Invoice
 from kunde.payments import selectors
 from kunde.payments.models import MatchRule, Payment, PaymentMethod
 from kunde.payments.selectors import (
@@ -79,8 +80,6 @@ def test_states_of_invoices(make_invoice, finance):
 
 
 def _pairs(states):
-    from kunde.invoices.models import Invoice
-
     invoices = Invoice.objects.in_bulk(states)
     return [(invoices[pk], state) for pk, state in states.items()]
 
@@ -103,6 +102,91 @@ def test_states_take_two_queries_for_any_page(make_invoice, django_assert_num_qu
         states = payment_states(invoices)
 
     assert {s.open_ore for s in states.values()} == {8_000}
+
+
+def _status(invoice, **when):
+    state = payment_states([invoice], **when)[invoice.pk]
+    return state.status, state.paid_ore, state.open_ore, state.days_overdue
+
+
+def test_a_state_as_of_an_earlier_day_counts_only_the_payments_up_to_it(make_invoice):
+    """Paid in full on 10.11: overdue before that, paid from that day on."""
+    invoice = make_invoice(10_000, issue_date=date(2026, 10, 20), due_date=date(2026, 11, 3))
+    pay(invoice, 4_000, date(2026, 11, 1))
+    pay(invoice, 6_000, date(2026, 11, 10))
+
+    assert _status(invoice, as_of=date(2026, 10, 31)) == ("unpaid", 0, 10_000, 0)
+    assert _status(invoice, as_of=date(2026, 11, 2)) == ("partially_paid", 4_000, 6_000, 0)
+    assert _status(invoice, as_of=date(2026, 11, 5)) == ("overdue", 4_000, 6_000, 2)
+    assert _status(invoice, as_of=date(2026, 11, 9)) == ("overdue", 4_000, 6_000, 6)
+    assert _status(invoice, as_of=date(2026, 11, 10)) == ("paid", 10_000, 0, 0)
+    assert _status(invoice, today=TODAY) == ("paid", 10_000, 0, 0)
+
+
+def test_a_state_as_of_an_earlier_day_ignores_later_corrections(make_invoice):
+    """An overpayment corrected later was overpaid on the day; the correction is a negative
+    payment dated when it was booked."""
+    invoice = make_invoice(10_000, issue_date=date(2026, 10, 1), due_date=date(2026, 10, 15))
+    pay(invoice, 12_000, date(2026, 10, 10))
+    pay(invoice, -2_000, date(2026, 10, 20))
+
+    assert _status(invoice, as_of=date(2026, 10, 12)) == ("overpaid", 12_000, -2_000, 0)
+    assert _status(invoice, as_of=date(2026, 10, 20)) == ("paid", 10_000, 0, 0)
+
+
+def test_a_credit_note_counts_from_its_issue_date(make_invoice):
+    invoice = make_invoice(10_000, issue_date=date(2026, 9, 1), due_date=date(2026, 9, 15))
+    make_invoice(-10_000, credited_invoice=invoice, issue_date=date(2026, 10, 1))
+
+    before = payment_states([invoice], as_of=date(2026, 9, 30))[invoice.pk]
+    on_the_day = payment_states([invoice], as_of=date(2026, 10, 1))[invoice.pk]
+
+    assert (before.status, before.credited_ore, before.open_ore, before.days_overdue) == (
+        "overdue", 0, 10_000, 15
+    )  # fmt: skip
+    assert (on_the_day.status, on_the_day.credited_ore, on_the_day.open_ore) == (
+        "credited", 10_000, 0
+    )  # fmt: skip
+    assert _status(invoice, today=TODAY)[0] == "credited"
+
+
+def test_a_draft_credit_note_never_counts_as_of_a_day(customer, finance, make_invoice):
+    invoice = make_invoice(10_000, issue_date=date(2026, 9, 1), due_date=date(2026, 9, 15))
+    Invoice.objects.create(
+        kind="credit_note",
+        status="draft",
+        customer=customer,
+        credited_invoice=invoice,
+        issue_date=date(2026, 9, 20),
+        total_ore=-10_000,
+        created_by=finance,
+    )
+
+    assert _status(invoice, as_of=date(2026, 10, 1)) == ("overdue", 0, 10_000, 16)
+
+
+def test_as_of_decides_overdue_rather_than_today(make_invoice):
+    invoice = make_invoice(10_000, issue_date=date(2026, 9, 1), due_date=date(2026, 9, 15))
+
+    assert _status(invoice, as_of=date(2026, 9, 15), today=TODAY) == ("unpaid", 0, 10_000, 0)
+    assert _status(invoice, as_of=date(2026, 9, 16), today=TODAY) == ("overdue", 0, 10_000, 1)
+    assert _status(invoice, today=TODAY) == ("overdue", 0, 10_000, 70)
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_states_as_of_a_day_take_two_queries_for_any_page(
+    make_invoice, django_assert_num_queries, count
+):
+    invoices = [make_invoice(10_000, issue_date=date(2026, 9, 1)) for _ in range(count)]
+    for invoice in invoices:
+        pay(invoice, 1_000, date(2026, 9, 10))
+        pay(invoice, 9_000, date(2026, 11, 1))
+        make_invoice(-1_000, credited_invoice=invoice, issue_date=date(2026, 10, 1))
+
+    with django_assert_num_queries(2):
+        states = payment_states(invoices, as_of=date(2026, 9, 14))
+
+    assert {(s.status, s.open_ore) for s in states.values()} == {("partially_paid", 9_000)}
 
 
 # The ledger ------------------------------------------------------------------------------------

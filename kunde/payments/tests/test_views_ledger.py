@@ -39,6 +39,11 @@ def give_credit(customer, amount_ore, finance):
     )
 
 
+def row_html(page: str, kind: str, pk: int) -> str:
+    """The table row of one document or payment on the ledger page."""
+    return page.split(f'data-ledger-row="{kind}-{pk}"')[1].split("</tr>")[0]
+
+
 def snapshot():
     return (
         list(Payment.objects.order_by("pk").values()),
@@ -100,7 +105,46 @@ def test_as_of_an_earlier_date_leaves_out_what_came_later(client_for, reader, cu
     assert "1–1 of 1 entry" in page
     assert "Payment: Bank transfer" not in page
     assert 'data-testid="ledger-balance">1 000,00 kr' in page
-    assert "Status today" in page
+    # A's state on that day: nothing paid yet, 5 days overdue (not today's 45, partly paid).
+    assert 'class="badge pay-overdue" title="5 days overdue"' in page
+    assert '<th scope="col">Status</th>' in page and "Status today" not in page
+
+
+@pytest.fixture
+def settled_later(make_invoice, finance):
+    """Invoice C (300 kr, due 10 days ago) paid in full 3 days ago; invoice D (200 kr, not due)
+    credited in full yesterday."""
+    c = make_invoice(30_000, issue_date=TODAY - timedelta(days=20), due_date=TODAY - timedelta(10))
+    services.payment_register(
+        actor=finance, invoice=c, amount_ore=30_000, date=TODAY - timedelta(days=3)
+    )
+    d = make_invoice(20_000, issue_date=TODAY - timedelta(days=20), due_date=TODAY + timedelta(1))
+    make_invoice(-20_000, credited_invoice=d, issue_date=TODAY - timedelta(days=1))
+    return {"c": c, "d": d}
+
+
+def test_as_of_an_earlier_date_shows_the_status_on_that_date(client_for, reader, customer,
+                                                              settled_later):  # fmt: skip
+    c, d = settled_later["c"], settled_later["d"]
+    client = client_for(reader)
+    earlier = text(client.get(tab(customer, f"as_of={(TODAY - timedelta(4)).isoformat()}")))
+    assert 'data-payment-status="overdue">Overdue' in row_html(earlier, "invoice", c.pk)
+    assert 'title="6 days overdue"' in row_html(earlier, "invoice", c.pk)
+    assert 'data-payment-status="unpaid">Outstanding' in row_html(earlier, "invoice", d.pk)
+    on_payment_day = text(client.get(tab(customer, f"as_of={(TODAY - timedelta(3)).isoformat()}")))
+    assert 'data-payment-status="paid">Paid' in row_html(on_payment_day, "invoice", c.pk)
+    assert 'data-payment-status="unpaid"' in row_html(on_payment_day, "invoice", d.pk)
+    today = text(client.get(tab(customer)))
+    assert 'data-payment-status="paid">Paid' in row_html(today, "invoice", c.pk)
+    assert 'data-payment-status="credited">Credited' in row_html(today, "invoice", d.pk)
+    assert '<th scope="col">Status</th>' in today
+
+
+def test_as_of_an_earlier_date_needs_no_more_queries_than_today(client_for, reader, customer,
+                                                                 settled_later):  # fmt: skip
+    client = client_for(reader)
+    earlier = _queries(client, tab(customer, f"as_of={(TODAY - timedelta(4)).isoformat()}"))
+    assert earlier == _queries(client, tab(customer)) == 13
 
 
 def test_open_items_only_leaves_out_paid_invoices(client_for, reader, customer, make_invoice,
@@ -339,6 +383,31 @@ def test_the_statement_of_open_items_downloads_as_pdf(client_for, reader, custom
     assert "Open items only" in content
     assert f"Invoice {ledger['b'].number}" in content
     assert f"Invoice {paid.number}" not in content
+
+
+def test_the_statement_as_of_an_earlier_date_shows_the_status_on_that_date(
+    client_for, reader, customer, settled_later
+):
+    c, d = settled_later["c"], settled_later["d"]
+    as_of = TODAY - timedelta(days=4)
+    response = client_for(reader).get(
+        f"/customers/{customer.pk}/ledger/statement/?format=xlsx&as_of={as_of.isoformat()}"
+    )
+    assert response.status_code == 200
+    sheet = read_xlsx(response.content)
+    assert sheet[3][4] == "Status"
+    assert [(row[1], row[4]) for row in sheet[4:6]] == [
+        (f"Invoice {c.number}", "Overdue, 6 days"), (f"Invoice {d.number}", "Outstanding")
+    ]  # fmt: skip
+    today = read_xlsx(
+        client_for(reader).get(f"/customers/{customer.pk}/ledger/statement/?format=xlsx").content
+    )
+    assert {row[1]: row[4] for row in today[4:8]} == {
+        f"Invoice {c.number}": "Paid",
+        f"Invoice {d.number}": "Credited",
+        "Payment: Bank transfer": "",
+        f"Credit note {d.number + 1}": "",
+    }
 
 
 def test_an_unknown_statement_format_is_404(client_for, reader, customer):

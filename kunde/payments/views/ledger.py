@@ -95,6 +95,12 @@ class LedgerParams:
         return self.as_of == self.today
 
     @property
+    def state_day(self) -> date | None:
+        """The day the invoices' payment states are read on: None for today, so that
+        `payment_states` counts every payment as it does elsewhere."""
+        return None if self.is_today else self.as_of
+
+    @property
     def is_filtered(self) -> bool:
         return not self.is_today or self.open_only
 
@@ -153,19 +159,19 @@ def _target_text(row: selectors.LedgerRow) -> str:
     return _("Invoice %(number)s") % {"number": row.number}
 
 
-def decorated_rows(rows: list[selectors.LedgerRow]) -> list[dict]:
+def decorated_rows(rows: list[selectors.LedgerRow], *, as_of: date | None = None) -> list[dict]:
     """The ledger rows with what the page and the statement show besides the selector's data:
     the invoices' due dates and payment states (three queries for any number of rows).
 
-    The payment state is today's, also in a ledger as of an earlier date: `payment_states`
-    counts every payment (the pages then say "Status today")."""
+    The payment state is the one on `as_of` (today's when None), as the rest of the ledger:
+    only the payments and credit notes up to that day count, and overdue is counted to it."""
     invoice_ids = {row.id for row in rows if row.kind == "invoice"}
     invoices = list(
         Invoice.objects.filter(pk__in=invoice_ids).only(
             "pk", "status", "kind", "total_ore", "due_date"
         )
     )
-    states = selectors.payment_states(invoices) if invoices else {}
+    states = selectors.payment_states(invoices, as_of=as_of) if invoices else {}
     by_id = {invoice.pk: invoice for invoice in invoices}
     result = []
     for row in rows:
@@ -205,7 +211,7 @@ def customer_ledger(request, customer_id: int):
     context = {
         **header,
         "params": params,
-        "rows": decorated_rows(ledger.rows),
+        "rows": decorated_rows(ledger.rows, as_of=params.state_day),
         "count": ledger.count,
         "page_number": params.page,
         "num_pages": num_pages,
@@ -348,14 +354,13 @@ def credit_refund(request, customer_id: int):
 # The statement --------------------------------------------------------------------------------
 
 
-def _statement_columns(params: LedgerParams) -> list[table_export.Column]:
-    status = _("Status") if params.is_today else _("Status today")
+def _statement_columns() -> list[table_export.Column]:
     return [
         table_export.Column("date", _("Date"), "date"),
         table_export.Column("document", _("Document"), "text"),
         table_export.Column("target", _("Paid to"), "text"),
         table_export.Column("due_date", _("Due date"), "date"),
-        table_export.Column("status", status, "text"),
+        table_export.Column("status", _("Status"), "text"),
         table_export.Column("charged", _("Invoiced"), "money", total=True),
         table_export.Column("paid", _("Paid / credited"), "money", total=True),
         table_export.Column("balance", _("Balance"), "money"),
@@ -373,7 +378,7 @@ def _statement_rows(customer, params: LedgerParams):
             limit=STATEMENT_CHUNK,
             offset=offset,
         )
-        for item in decorated_rows(page.rows):
+        for item in decorated_rows(page.rows, as_of=params.state_day):
             row = item["row"]
             yield {
                 "date": row.date,
@@ -420,7 +425,7 @@ def customer_statement(request, customer_id: int):
         "title": _("Statement: %(customer)s") % {"customer": customer.name},
         "subtitle": _statement_subtitle(customer, params, totals, ageing),
         "language": "nb" if (get_language() or "nb").startswith("nb") else "en",
-        "columns": _statement_columns(params),
+        "columns": _statement_columns(),
         "rows": _statement_rows(customer, params),
     }
     if fmt == "xlsx":
