@@ -1,11 +1,13 @@
 """The import page: upload an OCR giro or camt.054 file, its summary, refusals, the history with
 the stored files, and large files imported in the background."""
 
+import hashlib
 import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kunde.lib.camt054 import (
@@ -16,7 +18,15 @@ from kunde.lib.camt054 import (
     CreditorReference,
     write_camt054,
 )
+from kunde.payments import services
 from kunde.payments.models import ImportStatus, MatchRule, Payment, PaymentImport
+from kunde.payments.progress import (
+    ImportProgressReporter,
+    LiveProgress,
+    import_progress_read,
+    progress_name,
+    progress_storage,
+)
 from kunde.payments.services import invoice_open_ore
 from kunde.payments.views import imports as import_views
 
@@ -35,6 +45,13 @@ def upload(client, data: bytes, name="OCR.20261120.txt", **extra):
 
 def count(page: str, key: str) -> str:
     return page.split(f'data-count="{key}">')[1].split("<")[0].strip()
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Stored files (and progress files) in a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 @pytest.fixture
@@ -222,13 +239,30 @@ def test_a_running_import_shows_a_progress_bar_that_asks_for_the_status(client_f
     assert "Booking the payments (5000 in the file)…" in page
 
 
-def test_the_status_shows_the_progress_the_booking_thread_reports(client_for, finance, monkeypatch):
+def test_the_status_shows_the_progress_stored_by_the_booking_in_another_process(
+    client_for, finance, media
+):
     record = PaymentImport.objects.create(
         file_name="big.txt", sha256="1" * 64, created_by=finance, total=5000
     )
-    monkeypatch.setitem(import_views._LIVE_PROGRESS, record.pk, 3000)
-    status = client_for(finance).get(f"{URL}{record.pk}/status/").json()
+    client = client_for(finance)
+    assert client.get(f"{URL}{record.pk}/status/").json()["progress"] == 0
+    # The thread that books may run in another process or on another app server: all they
+    # share is the file storage.
+    ImportProgressReporter(record.pk)(3000, 5000)
+    status = client.get(f"{URL}{record.pk}/status/").json()
     assert (status["progress"], status["total"], status["done"]) == (3000, 5000, False)
+    ImportProgressReporter(record.pk)(4000, 5000)
+    assert client.get(f"{URL}{record.pk}/status/").json()["progress"] == 4000
+
+
+def test_a_broken_progress_file_leaves_the_progress_of_the_row(client_for, finance, media):
+    record = PaymentImport.objects.create(
+        file_name="big.txt", sha256="2" * 64, created_by=finance, total=5000, progress=10
+    )
+    progress_storage().save(progress_name(record.pk), ContentFile(b'{"done": 30'))
+    status = client_for(finance).get(f"{URL}{record.pk}/status/").json()
+    assert (status["progress"], status["done"]) == (10, False)
 
 
 def test_an_unknown_import_is_404(client_for, finance, db):
@@ -245,13 +279,29 @@ def _wait_for_background_imports():
             thread.join(timeout=30)
 
 
+def _record_progress(monkeypatch) -> list:
+    """The reports of the background imports, each with the progress stored after it."""
+    reports = []
+
+    class RecordingReporter(ImportProgressReporter):
+        def __call__(self, done, total):
+            super().__call__(done, total)
+            reports.append(((done, total), import_progress_read(self.import_id)))
+
+    monkeypatch.setattr(import_views, "ImportProgressReporter", RecordingReporter)
+    return reports
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_large_file_is_imported_in_the_background(client_for, finance, three, monkeypatch):
+def test_a_large_file_is_imported_in_the_background(client_for, finance, three, media, monkeypatch):
     monkeypatch.setattr(import_views, "BACKGROUND_ABOVE_BYTES", 100)
+    reports = _record_progress(monkeypatch)
     client = client_for(finance)
     response = upload(client, ocr_paying(three))
     _wait_for_background_imports()
     record = PaymentImport.objects.get()
+    assert reports == [((0, 4), LiveProgress(0, 4)), ((4, 4), LiveProgress(4, 4))]
+    assert not progress_storage().exists(progress_name(record.pk))
     assert response.status_code == 302
     assert response["Location"] == f"/payments/import/{record.pk}/"
     assert record.status == ImportStatus.BOOKED
@@ -269,3 +319,34 @@ def test_a_large_malformed_file_is_refused_at_once(client_for, finance, three, m
     assert "Line 1:" in text(response)
     assert PaymentImport.objects.get().status == ImportStatus.REFUSED
     assert Payment.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("failure", ["refused", "error"])
+def test_the_progress_file_is_removed_when_a_background_import_fails(
+    client_for, finance, media, monkeypatch, failure
+):
+    monkeypatch.setattr(import_views, "BACKGROUND_ABOVE_BYTES", 100)
+    reports = _record_progress(monkeypatch)
+
+    def failing_import(*, actor, data, file_name, progress):
+        # Refused or stopped while booking, after the file was read.
+        record = PaymentImport.objects.create(
+            file_name=file_name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            created_by=actor,
+            total=3000,
+        )
+        progress(0, 3000)
+        progress(1000, 3000)
+        if failure == "refused":
+            raise services.PaymentImportRefused("Refused.", payment_import=record)
+        raise RuntimeError("The disk is full.")
+
+    monkeypatch.setattr(services, "payments_import", failing_import)
+    response = upload(client_for(finance), b"x" * 200)
+    _wait_for_background_imports()
+    record = PaymentImport.objects.get()
+    assert response["Location"] == f"/payments/import/{record.pk}/"
+    assert reports[0] == ((0, 3000), LiveProgress(0, 3000))
+    assert not progress_storage().exists(progress_name(record.pk))

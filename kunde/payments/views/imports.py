@@ -4,7 +4,10 @@ their stored files.
 Small files are imported in the request. A large one is imported in a background thread, so
 that the browser is not left waiting: the page of that import asks for its status every second
 (`import_status`, JSON) and shows the result when it is done. The thread is plain
-`threading.Thread`: no task broker for something that runs a few times a month.
+`threading.Thread`: no task broker for something that runs a few times a month. The booking is
+one transaction, so the import's row says nothing until it commits: the thread stores its
+progress in the file storage (`kunde.payments.progress`), where a status request answered by any
+process or app server finds it.
 """
 
 import hashlib
@@ -25,6 +28,7 @@ from kunde.lib.money import kroner_to_ore
 from kunde.payments import selectors, services
 from kunde.payments.forms import ImportForm
 from kunde.payments.models import ImportStatus, PaymentImport
+from kunde.payments.progress import ImportProgressReporter, import_progress_read
 
 logger = logging.getLogger(__name__)
 
@@ -112,24 +116,24 @@ def _ore(kroner: str | None) -> int:
         return 0
 
 
-# Progress of the imports running in this process, {import id: transactions done}. The booking is
-# one transaction, so its row says nothing until it commits; the thread that books reports here.
-# (With several app servers a status request may reach another process: the bar then waits
-# without moving, and the result still appears when the import ends.)
-_LIVE_PROGRESS: dict[int, int] = {}
-
-
 @require_GET
 @role_required("can_manage_finance")
 def import_status(request, import_id: int):
-    """The state of an import, for the page that waits for it."""
+    """The state of an import, for the page that waits for it. While the import runs, its row
+    shows no progress until the booking commits, so the progress its thread stores
+    (`kunde.payments.progress`) counts too, whichever process or app server runs it."""
     record = _import_or_404(import_id)
+    progress = record.progress
+    if record.status == ImportStatus.RUNNING:
+        live = import_progress_read(record.pk)
+        if live is not None:
+            progress = max(progress, live.done)
     return JsonResponse(
         {
             "id": record.pk,
             "status": record.status,
             "done": record.status != ImportStatus.RUNNING,
-            "progress": max(record.progress, _LIVE_PROGRESS.get(record.pk, 0)),
+            "progress": progress,
             "total": record.total,
             "error": record.error,
             "url": reverse("payments:import_detail", args=[record.pk]),
@@ -192,7 +196,10 @@ def _start_in_background(actor, data: bytes, file_name: str) -> _Handoff:
 
 
 def _import_in_background(handoff: _Handoff, actor, data: bytes, file_name: str) -> None:
+    reporter: ImportProgressReporter | None = None
+
     def progress(done: int, total: int) -> None:
+        nonlocal reporter
         # First called when the file is read and its row holds the number of transactions.
         if not handoff.ready.is_set():
             handoff.import_id = (
@@ -202,7 +209,9 @@ def _import_in_background(handoff: _Handoff, actor, data: bytes, file_name: str)
             )
             handoff.ready.set()
         if handoff.import_id is not None:
-            _LIVE_PROGRESS[handoff.import_id] = done
+            if reporter is None:
+                reporter = ImportProgressReporter(handoff.import_id)
+            reporter(done, total)
 
     try:
         services.payments_import(actor=actor, data=data, file_name=file_name, progress=progress)
@@ -215,5 +224,6 @@ def _import_in_background(handoff: _Handoff, actor, data: bytes, file_name: str)
         logger.exception("The background import of %s failed", file_name)
     finally:
         handoff.ready.set()
-        _LIVE_PROGRESS.pop(handoff.import_id, None)
+        if reporter is not None:
+            reporter.clear()
         connection.close()
