@@ -83,6 +83,9 @@ class ParsedFile:
     total_ore: int  # signed sum of the transactions to book
     skipped: int = 0  # transactions not to book (camt status other than BOOK, amount 0)
     errors: list[str] = field(default_factory=list)
+    # What every source key of the file starts with, when that narrows them down (OCR: its
+    # transmission's "ocr:<number>:"): the keys booked before are then one range of the index.
+    key_prefix: str = ""
 
 
 def detect_format(data: bytes) -> str:
@@ -250,12 +253,7 @@ def _book(record: PaymentImport, parsed: ParsedFile, *, actor, progress: Progres
     """Book the parsed transactions; runs inside the booking transaction."""
     # The reference is unique: a second file with this transmission waits here, then fails.
     PaymentImport.objects.filter(pk=record.pk).update(reference=parsed.reference)
-    keys = [t.source_key for t in parsed.transactions if t.source_key]
-    booked_keys: set[str] = set()
-    for chunk in chunked(keys):
-        booked_keys.update(
-            Payment.objects.filter(source_key__in=chunk).values_list("source_key", flat=True)
-        )
+    booked_keys = _booked_keys(parsed)
     fresh: list[Incoming] = []
     for item in parsed.transactions:
         if item.source_key in booked_keys:
@@ -294,6 +292,26 @@ def _book(record: PaymentImport, parsed: ParsedFile, *, actor, progress: Progres
     return summary
 
 
+def _booked_keys(parsed: ParsedFile) -> set[str]:
+    """The source keys booked before among (or, with a key prefix, beside) the file's."""
+    if parsed.key_prefix:
+        # One index range instead of a query per chunk of keys (0.2 s for 100,000).
+        prefix = parsed.key_prefix
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return set(
+            Payment.objects.filter(source_key__gte=prefix, source_key__lt=after).values_list(
+                "source_key", flat=True
+            )
+        )
+    keys = [t.source_key for t in parsed.transactions if t.source_key]
+    booked: set[str] = set()
+    for chunk in chunked(keys):
+        booked.update(
+            Payment.objects.filter(source_key__in=chunk).values_list("source_key", flat=True)
+        )
+    return booked
+
+
 # Reading the files ----------------------------------------------------------------------------
 
 
@@ -308,7 +326,11 @@ def _from_ocr(data: bytes) -> ParsedFile:
     transmission = parse_ocr_giro(data)
     number = transmission.transmission_number
     parsed = ParsedFile(
-        format=ImportFormat.OCR, reference=f"ocr:{number}", transactions=[], total_ore=0
+        format=ImportFormat.OCR,
+        reference=f"ocr:{number}",
+        transactions=[],
+        total_ore=0,
+        key_prefix=f"ocr:{number}:",
     )
     append = parsed.transactions.append
     method = PaymentMethod.OCR.value

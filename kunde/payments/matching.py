@@ -403,6 +403,8 @@ def _spread(
     if item.amount_ore <= 0:
         return None
     if found:
+        if len(found) < 2:
+            return None
         invoices = list(dict.fromkeys(found))
         if len(invoices) < 2:
             return None

@@ -132,6 +132,26 @@ def test_the_same_transmission_in_another_file_is_refused(three, finance):
     assert Payment.objects.count() == 5
 
 
+def test_ocr_transactions_booked_before_are_duplicates(three, finance):
+    a = three[0]
+    # Booked by earlier means under this transmission's keys (and one of transmission 10000010,
+    # whose keys sort right after this one's).
+    for key in ("ocr:1000001:4000086:2", "ocr:10000010:4000086:1"):
+        Payment.objects.create(
+            customer=a.customer,
+            amount_ore=1,
+            date=date(2026, 11, 1),
+            method="ocr",
+            match_rule=MatchRule.MANUAL,
+            source_key=key,
+        )
+
+    record = payments_import(actor=finance, data=ocr_paying(three), file_name="a.txt")
+
+    assert (record.summary["duplicates"], record.summary["booked"]) == (1, 3)
+    assert not Payment.objects.filter(source_import=record, source_key__endswith=":2").exists()
+
+
 def test_a_resent_camt_entry_is_a_duplicate(three, finance):
     a = three[0]
     entry = camt_entry("E1", [camt_tx(100_000, a.kid, ref="T1")])
