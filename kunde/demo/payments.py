@@ -23,8 +23,8 @@ from kunde.lib.camt054 import (
     Camt054Notification,
     Camt054Transaction,
     CreditorReference,
-    write_camt054,
 )
+from kunde.lib.camt054_writer import write_camt054
 from kunde.lib.ocr_giro import OcrAssignment, OcrTransaction, OcrTransmission, write_ocr_giro
 from kunde.payments import services
 from kunde.payments.imports import payments_import

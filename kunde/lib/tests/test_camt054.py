@@ -21,8 +21,8 @@ from kunde.lib.camt054 import (
     kid_candidates,
     parse_camt054,
     skip_reason,
-    write_camt054,
 )
+from kunde.lib.camt054_writer import write_camt054
 
 DATA = Path(__file__).parent / "data" / "camt054"
 FIXTURES = {version: (DATA / f"camt054_v{version[-2:]}.xml").read_bytes() for version in VERSIONS}

@@ -13,8 +13,8 @@ from kunde.lib.camt054 import (
     Camt054Transaction,
     CreditorReference,
     SkippedEntry,
-    write_camt054,
 )
+from kunde.lib.camt054_writer import write_camt054
 from kunde.payments.imports import PaymentImportRefused, detect_format, payments_import
 from kunde.payments.models import ImportStatus, MatchRule, Payment, PaymentImport
 from kunde.payments.selectors import customer_credit_ore

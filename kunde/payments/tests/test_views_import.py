@@ -16,8 +16,8 @@ from kunde.lib.camt054 import (
     Camt054Notification,
     Camt054Transaction,
     CreditorReference,
-    write_camt054,
 )
+from kunde.lib.camt054_writer import write_camt054
 from kunde.payments import services
 from kunde.payments.models import ImportStatus, MatchRule, Payment, PaymentImport
 from kunde.payments.progress import (
