@@ -16,10 +16,9 @@ inspected afterwards:
 
 Progress: `progress(done, total)` is called after parsing (0, total), every 1,000 transactions
 while matching, and at the end (total, total). The row's `total` is saved after parsing; its
-`progress` jumps to `total` when the booking commits. Updating the row while booking would
-need a second database connection (the booking transaction holds SQLite's write lock and its
-changes are invisible to others until it commits); an import of 100,000 transactions books in
-seconds, so the UI shows "running" until then.
+`progress` jumps to `total` when the booking commits (the booking transaction holds SQLite's
+write lock, and its changes are invisible to others until it commits). A background import
+stores the reports where every process can read them (`kunde.payments.progress`).
 
 A refused import may be retried with the same file (the row is taken over): a parser error
 comes back the same, but a refusal caused by a concurrent import of the same transactions does
