@@ -20,6 +20,7 @@ from django.utils import timezone
 from kunde.accounts.models import Role, User
 from kunde.company.models import Company
 from kunde.customers.models import Customer
+from kunde.demo.bench import planner_statistics_refresh
 from kunde.invoices.models import Invoice, InvoiceSeries
 from kunde.invoices.services import kid_rule
 from kunde.lib import kid as kid_lib
@@ -48,6 +49,7 @@ def bench_payment_import(
     """
     actor = _bench_user()
     open_invoices = _bench_invoices_ensure(invoices, actor=actor, log=log)
+    planner_statistics_refresh()
     data = _ocr_file(open_invoices)
     log(f"Timing the import of {len(open_invoices):,} OCR transactions ({len(data):,} bytes) ...")
     parse_times, import_times = [], []

@@ -165,35 +165,38 @@ LEDGER_KINDS = {0: "invoice", 1: "credit_note", 2: "payment"}
 # Invoices, credit notes and payments of one customer up to a day, as one list of amounts that
 # add to what the customer owes: invoices +, credit notes − (stored negative), payments −.
 # `invoice_id` is the invoice a row belongs to (a credit note's credited invoice, a payment's
-# invoice), so a sum per invoice_id is what is open on that invoice.
-_ENTRIES_SQL = """
-entries AS (
+# invoice), so a sum per invoice_id is what is open on that invoice. The two halves are read
+# from covering indexes (invoice_ledger, payment_customer_date).
+_DOCUMENTS_SQL = """
     SELECT i.issue_date AS day, CASE WHEN i.kind = 'invoice' THEN 0 ELSE 1 END AS kind,
            i.id AS id, COALESCE(i.credited_invoice_id, i.id) AS invoice_id, i.total_ore AS amount
     FROM {invoice} i
     WHERE i.customer_id = %(customer)s AND i.status = 'issued' AND i.issue_date <= %(as_of)s
-    UNION ALL
-    SELECT p.date, 2, p.id, p.invoice_id, -p.amount_ore
+"""
+_MONEY_SQL = """
+    SELECT p.date AS day, 2 AS kind, p.id AS id, p.invoice_id AS invoice_id,
+           -p.amount_ore AS amount
     FROM {payment} p
     WHERE p.customer_id = %(customer)s AND p.date <= %(as_of)s
-)
 """
+_ENTRIES_SQL = "entries AS ({documents} UNION ALL {money})"
 
-# The running balance is a window sum in date order (SQLite ≥ 3.25, PostgreSQL), computed before
-# the "open only" filter and the page's LIMIT, so it is always the customer's whole balance. The
-# window runs over narrow rows; the page's few rows then get their details (number, KID, ...).
-_LEDGER_SQL = """
+# "Open only": the invoices still open on the day, with their credit notes and payments. The
+# running balance is a window sum in date order (SQLite ≥ 3.25, PostgreSQL), computed before
+# that filter and the page's LIMIT, so it is always the customer's whole balance. The windows run
+# over narrow rows; the page's few rows then get their details (number, KID, ...).
+_OPEN_ONLY_SQL = """
 WITH {entries},
 ledger AS (
     SELECT entries.*,
-           SUM(amount) OVER (ORDER BY day, kind, id ROWS UNBOUNDED PRECEDING) AS balance
-           {open_window}
+           SUM(amount) OVER (ORDER BY day, kind, id ROWS UNBOUNDED PRECEDING) AS balance,
+           SUM(amount) OVER (PARTITION BY invoice_id) AS invoice_open
     FROM entries
 ),
 page AS (
     SELECT day, kind, id, invoice_id, amount, balance, COUNT(*) OVER () AS row_count
     FROM ledger
-    {where}
+    WHERE invoice_id IS NOT NULL AND invoice_open > 0
     ORDER BY day {direction}, kind {direction}, id {direction}
     LIMIT %(limit)s OFFSET %(offset)s
 )
@@ -208,21 +211,35 @@ ORDER BY page.day {direction}, page.kind {direction}, page.id {direction}
 """
 
 # Without "open only" a window over the whole history is not needed: the database gives the page,
-# the sum and count of all entries, and the sum of the entries before the page; the page's
-# balances follow from those (measured on 20,000 invoices + 18,000 payments: 64 ms -> ~20 ms).
+# the count and sum of all entries, and the sum of the entries before the page; the page's
+# balances follow from those. The first `offset + limit` entries are among the first as many of
+# each half, which the indexes give in order, so a page near the newest (or oldest) end reads
+# only those instead of sorting the whole history (measured on 20,000 invoices + 18,000
+# payments: the first page 11.5 ms -> 0.1 ms on SQLite, 12 -> 0.4 ms on PostgreSQL).
 _PAGE_SQL = """
-WITH {entries},
+WITH reach AS (
+    SELECT * FROM ({documents} ORDER BY day {direction}, kind {direction}, id {direction}
+                   LIMIT %(reach)s) AS documents
+    UNION ALL
+    SELECT * FROM ({money} ORDER BY day {direction}, id {direction}
+                   LIMIT %(reach)s) AS money
+),
 page AS (
-    SELECT day, kind, id, invoice_id, amount FROM entries
+    SELECT day, kind, id, invoice_id, amount FROM reach
     ORDER BY day {direction}, kind {direction}, id {direction}
     LIMIT %(limit)s OFFSET %(offset)s
+),
+halves AS (
+    SELECT COUNT(*) AS entries, COALESCE(SUM(amount), 0) AS total FROM ({documents}) AS documents
+    UNION ALL
+    SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM ({money}) AS money
 )
 SELECT page.day, page.kind, page.id, page.invoice_id, COALESCE(d.number, pi.number),
        page.amount, 0, COALESCE(p.method, ''), COALESCE(p.match_rule, ''),
        COALESCE(p.kid, d.kid, ''), COALESCE(p.note, ''),
-       (SELECT COUNT(*) FROM entries), (SELECT COALESCE(SUM(amount), 0) FROM entries),
+       (SELECT SUM(entries) FROM halves), (SELECT SUM(total) FROM halves),
        (SELECT COALESCE(SUM(amount), 0) FROM (
-            SELECT amount FROM entries
+            SELECT amount FROM reach
             ORDER BY day {direction}, kind {direction}, id {direction} LIMIT %(offset)s
        ) AS before_page)
 FROM page
@@ -231,10 +248,6 @@ LEFT JOIN {payment} p ON page.kind = 2 AND p.id = page.id
 LEFT JOIN {invoice} pi ON pi.id = p.invoice_id
 ORDER BY page.day {direction}, page.kind {direction}, page.id {direction}
 """
-
-# "Open only": the invoices still open on the day, with their credit notes and payments.
-_OPEN_WINDOW = ", SUM(amount) OVER (PARTITION BY invoice_id) AS invoice_open"
-_OPEN_ONLY = "WHERE invoice_id IS NOT NULL AND invoice_open > 0"
 
 
 def customer_ledger(
@@ -251,19 +264,20 @@ def customer_ledger(
     query. `open_only` keeps the invoices still open on `as_of` and their credit notes and
     payments; the balance column stays the customer's whole balance at that point."""
     as_of = as_of or timezone.localdate()
-    sql = (_LEDGER_SQL if open_only else _PAGE_SQL).format(
+    sql = (_OPEN_ONLY_SQL if open_only else _PAGE_SQL).format(
+        **_halves_sql(),
         entries=_entries_sql(),
         invoice=Invoice._meta.db_table,
         payment=Payment._meta.db_table,
-        open_window=_OPEN_WINDOW if open_only else "",
-        where=_OPEN_ONLY if open_only else "",
         direction="DESC" if newest_first else "ASC",
     )
+    limit, offset = max(0, int(limit)), max(0, int(offset))
     params = {
         "customer": customer.pk,
         "as_of": as_of,
-        "limit": max(0, int(limit)),
-        "offset": max(0, int(offset)),
+        "limit": limit,
+        "offset": offset,
+        "reach": offset + limit,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -308,8 +322,15 @@ def _with_balances(fetched: list[tuple], newest_first: bool) -> list[tuple]:
     return rows
 
 
+def _halves_sql() -> dict[str, str]:
+    return {
+        "documents": _DOCUMENTS_SQL.format(invoice=Invoice._meta.db_table),
+        "money": _MONEY_SQL.format(payment=Payment._meta.db_table),
+    }
+
+
 def _entries_sql() -> str:
-    return _ENTRIES_SQL.format(invoice=Invoice._meta.db_table, payment=Payment._meta.db_table)
+    return _ENTRIES_SQL.format(**_halves_sql())
 
 
 def _as_date(value) -> date:

@@ -268,6 +268,50 @@ def test_ledger_pages_oldest_first_carry_the_balance_over(history, customer):
     assert customer_ledger(customer, as_of=TODAY, offset=50).rows == []
 
 
+@pytest.fixture
+def crowded_days(make_invoice, customer):
+    """Twelve entries on four days, every day with documents and payments, created out of date
+    order so that ids and dates disagree."""
+    days = [date(2026, 10, 4), date(2026, 10, 1), date(2026, 10, 3), date(2026, 10, 2)]
+    for n, day in enumerate(days):
+        invoice = make_invoice(10_000 * (n + 1), issue_date=day)
+        pay(invoice, 1_000 * (n + 1), day)
+        make_invoice(-100 * (n + 1), credited_invoice=invoice, issue_date=day)
+        if n % 2:
+            credit(customer, 7, day)
+            pay(invoice, 3, day)
+
+
+def _expected_ledger(customer) -> list[tuple]:
+    """(date, kind, id, amount, balance) of the whole ledger, worked out here from the rows."""
+    entries = [
+        (i.issue_date, 0 if i.kind == "invoice" else 1, i.id, i.total_ore)
+        for i in Invoice.objects.filter(customer=customer, status="issued")
+    ] + [(p.date, 2, p.id, -p.amount_ore) for p in Payment.objects.filter(customer=customer)]
+    balance, result = 0, []
+    for day, kind, pk, amount in sorted(entries):
+        balance += amount
+        result.append((day, kind, pk, amount, balance))
+    return result
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_every_page_of_the_ledger_is_its_slice_of_the_whole(crowded_days, customer, newest_first):
+    expected = _expected_ledger(customer)
+    if newest_first:
+        expected.reverse()
+    kinds = {"invoice": 0, "credit_note": 1, "payment": 2}
+
+    for limit in (1, 2, 3, 5, 14):
+        for offset in range(len(expected) + 1):
+            page = customer_ledger(
+                customer, as_of=TODAY, newest_first=newest_first, limit=limit, offset=offset
+            )
+            got = [(r.date, kinds[r.kind], r.id, r.amount_ore, r.balance_ore) for r in page.rows]
+            assert got == expected[offset : offset + limit], (limit, offset)
+            assert page.count == (len(expected) if got else 0)
+
+
 def test_ledger_of_another_customer_is_empty(history, other_customer):
     assert customer_ledger(other_customer).rows == []
 
