@@ -33,7 +33,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -294,14 +294,8 @@ def _book(record: PaymentImport, parsed: ParsedFile, *, actor, progress: Progres
 def _booked_keys(parsed: ParsedFile) -> set[str]:
     """The source keys booked before among (or, with a key prefix, beside) the file's."""
     if parsed.key_prefix:
-        # One index range instead of a query per chunk of keys (0.2 s for 100,000).
-        prefix = parsed.key_prefix
-        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return set(
-            Payment.objects.filter(source_key__gte=prefix, source_key__lt=after).values_list(
-                "source_key", flat=True
-            )
-        )
+        # One index lookup instead of a query per chunk of keys (0.2 s for 100,000).
+        return set(_keys_starting_with(parsed.key_prefix).values_list("source_key", flat=True))
     keys = [t.source_key for t in parsed.transactions if t.source_key]
     booked: set[str] = set()
     for chunk in chunked(keys):
@@ -309,6 +303,19 @@ def _booked_keys(parsed: ParsedFile) -> set[str]:
             Payment.objects.filter(source_key__in=chunk).values_list("source_key", flat=True)
         )
     return booked
+
+
+def _keys_starting_with(prefix: str):
+    """Payments whose source key starts with `prefix`, found through the key's index. SQLite
+    compares bytes, so the keys with the prefix are one range of its index (its LIKE ignores
+    case and would read the whole table). On PostgreSQL a range follows the database's
+    collation, which need not keep them together (nb_NO.UTF-8 sorts by letters and digits
+    first), so LIKE 'prefix%' it is, through the varchar_pattern_ops index Django adds for a
+    unique CharField."""
+    if connection.vendor == "sqlite":
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return Payment.objects.filter(source_key__gte=prefix, source_key__lt=after)
+    return Payment.objects.filter(source_key__startswith=prefix)
 
 
 # Reading the files ----------------------------------------------------------------------------

@@ -134,6 +134,14 @@ def test_the_same_transmission_in_another_file_is_refused(three, finance):
 
 def test_ocr_transactions_booked_before_are_duplicates(three, finance):
     a = three[0]
+    if connection.vendor == "postgresql":
+        # A linguistic collation, as many PostgreSQL databases have: there "ocr:1000001:4:2"
+        # sorts after "ocr:1000001;", so an index range from the prefix would miss it.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE payments_payment ALTER COLUMN source_key "
+                'TYPE varchar(200) COLLATE "nb-NO-x-icu"'
+            )
     # Booked by earlier means under this transmission's keys (and one of transmission 10000010,
     # whose keys sort right after this one's).
     for key in ("ocr:1000001:4000086:2", "ocr:10000010:4000086:1"):
