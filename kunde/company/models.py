@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -102,3 +103,34 @@ class Company(models.Model):
                 code="kid_rule",
                 params={"reason": str(exc)},
             ) from exc
+
+
+class CompanyArea(models.TextChoices):
+    DATA = "company", _("Company data")
+    KID = "kid", _("KID on invoices")
+    INVOICING = "invoicing", _("Invoicing defaults")
+
+
+class CompanyChange(models.Model):
+    """One saved change of our company's settings: who, when, which part, and the fields old ->
+    new. The customers' activity log cannot hold these, and they matter: the KID rule decides how
+    incoming payments are matched. Rows are only ever added (`company.services`)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    area = models.CharField(max_length=12, choices=CompanyArea)
+    # {"field": {"label": ..., "old": ..., "new": ...}}, as in the customers' activity log.
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.area}"
+
+    @property
+    def summary(self) -> str:
+        """What changed, as an activity entry's summary (the page shows both alike)."""
+        return str(self.get_area_display())

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from kunde.company.forms import CompanyForm, KidSettingsForm
-from kunde.company.models import Company
+from kunde.company.models import Company, CompanyArea, CompanyChange
 from kunde.company.services import company_update
 from kunde.invoices.forms_options import InvoiceOptionsForm, setting_groups
 from kunde.invoices.models import OptionsLevel
@@ -19,6 +19,7 @@ from kunde.lib.kid import KidRuleError, make_kid
 SECTIONS = ("company", "kid", "invoicing")
 EXAMPLE_INVOICE_NUMBER = 1234
 EXAMPLE_CUSTOMER_NUMBER = 10001
+HISTORY_LENGTH = 20  # changes shown on the page, newest first
 
 
 def kid_example(company: Company) -> dict:
@@ -43,11 +44,11 @@ def kid_example(company: Company) -> dict:
     return example
 
 
-def _save_company(form, actor) -> bool:
+def _save_company(form, actor, area: str) -> bool:
     if not form.is_valid():
         return False
     try:
-        company_update(actor=actor, data=form.cleaned_data)
+        company_update(actor=actor, data=form.cleaned_data, area=area)
     except ValidationError as exc:
         form.add_error(None, exc)
         return False
@@ -74,9 +75,9 @@ def company_settings(request):
 
     saved = False
     if section == "company":
-        saved = _save_company(company_form, request.user)
+        saved = _save_company(company_form, request.user, CompanyArea.DATA)
     elif section == "kid":
-        saved = _save_company(kid_form, request.user)
+        saved = _save_company(kid_form, request.user, CompanyArea.KID)
     elif section == "invoicing":
         saved = options_form.submit(
             lambda values: company_options_update(actor=request.user, data=values),
@@ -99,6 +100,7 @@ def company_settings(request):
             "options_form": options_form if editable else None,
             "company": company,
             "kid": kid_example(company),
+            "changes": CompanyChange.objects.select_related("actor")[:HISTORY_LENGTH],
             "groups": setting_groups(
                 form=options_form if editable else None,
                 options=options,

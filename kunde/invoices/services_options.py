@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kunde.activity.services import field_changes, log_activity
-from kunde.company.models import Company
+from kunde.company.models import Company, CompanyArea
+from kunde.company.services import company_change_log
 from kunde.customers.models import Customer
 from kunde.invoices.models import HourlyRate, InvoiceOptions, OptionsLevel
 from kunde.invoices.options import SETTINGS, _addresses
@@ -201,9 +202,7 @@ def project_options_update(*, actor, project: Project, data: dict) -> InvoiceOpt
 
 def company_options_update(*, actor, data: dict) -> InvoiceOptions:
     """Set the company's invoicing defaults (administrators only; the view checks the role).
-
-    The activity log belongs to customers, so this change is not logged there.
-    """
+    The change is logged with the company's other settings (`company_change_log`)."""
     company = Company.load()
     with transaction.atomic():
         # The company row is the lock that makes two first saves queue.
@@ -211,7 +210,9 @@ def company_options_update(*, actor, data: dict) -> InvoiceOptions:
         row = InvoiceOptions.objects.filter(level=OptionsLevel.COMPANY).first() or InvoiceOptions(
             level=OptionsLevel.COMPANY
         )
-        _options_update(row=row, data=data)
+        changes = _options_update(row=row, data=data)
+        if changes:
+            company_change_log(actor=actor, area=CompanyArea.INVOICING, changes=changes)
     return row
 
 

@@ -163,3 +163,24 @@ def test_only_administrators_change_kid_and_defaults(request, client_for, role, 
     assert client.post("/company/", _defaults(credit_days="21")).status_code == 403
     assert Company.load().kid_invoice_digits == 7
     assert not InvoiceOptions.objects.exists()
+
+
+# History of changes ---------------------------------------------------------------------------
+
+
+def _history(html: str) -> str:
+    return _text(re.search(r'<section[^>]*id="history".*?</section>', html, re.S).group(0))
+
+
+def test_everyone_sees_the_history_of_changes_newest_first(client_for, admin, reader, db):
+    admin_client = client_for(admin)
+    assert "Nothing has happened yet." in _history(admin_client.get("/company/").content.decode())
+    admin_client.post("/company/", _kid(kid_algorithm="MOD11"))
+    admin_client.post("/company/", _defaults(credit_days="21"))
+
+    history = _history(client_for(reader).get("/company/").content.decode())
+
+    assert history.index("Invoicing defaults") < history.index("KID on invoices")
+    assert "Credit days – → 21" in history
+    assert "KID check digit MOD10 (Luhn) → MOD11" in history
+    assert history.count(admin.get_full_name()) == 2
