@@ -72,7 +72,8 @@ def test_ocr_file_is_booked_end_to_end(three, finance):
     assert (record.reference, record.total, record.progress) == ("ocr:1000001", 4, 4)
     assert record.finished_at is not None
     assert record.file.read().startswith(b"NY000010")
-    assert steps == [(0, 4), (4, 4)]
+    # Read (0), matched (no report below 1,000), 4 of 5 rows written, the excess row, the end.
+    assert steps == [(0, 4), (3, 4), (4, 4), (4, 4)]
     assert [invoice_open_ore(i) for i in three] == [0, 30_000, 0]
     assert customer_credit_ore(a.customer) == 5_000
     keys = set(Payment.objects.values_list("source_key", flat=True))
@@ -272,7 +273,7 @@ def test_format_is_detected_from_the_content():
     assert detect_format(b"NY000010") == "ocr"
 
 
-def test_progress_is_reported_every_thousand_transactions(company, customer, finance):
+def test_progress_moves_through_matching_then_writing_every_thousand(company, customer, finance):
     invoices = _bulk_invoices(company, customer, finance, 2_500)
     data = ocr_file([ocr_transaction(n + 1, 10_000, i.kid) for n, i in enumerate(invoices)])
     steps = []
@@ -281,7 +282,11 @@ def test_progress_is_reported_every_thousand_transactions(company, customer, fin
         actor=finance, data=data, file_name="big.txt", progress=lambda *step: steps.append(step)
     )
 
-    assert steps == [(0, 2_500), (1_000, 2_500), (2_000, 2_500), (2_500, 2_500)]
+    # Matching moves the first half (1,000 and 2,000 of 2,500 matched), writing the rows in
+    # batches of 1,000 the second (1,000, 2,000 and 2,500 written); then the end.
+    done = [step[0] for step in steps]
+    assert done == [0, 500, 1_000, 1_750, 2_250, 2_500, 2_500]
+    assert {step[1] for step in steps} == {2_500}
     assert (record.progress, record.total, record.summary["matched"]) == (2_500, 2_500, 2_500)
 
 
