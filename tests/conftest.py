@@ -3,12 +3,15 @@ register, signing in through the real login form, and a screenshot after every t
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from conftest import PASSWORD
+from kunde.company.models import Company
+from kunde.projects.models import Project, TimeEntry
 from tests.fake_register import FakeRegister
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -95,3 +98,32 @@ def fake_register(settings):
     settings.BRREG_TIMEOUT_SECONDS = 1.0
     yield register
     register.stop()
+
+
+@pytest.fixture
+def billable_project(transactional_db, customer, manager, finance):
+    """Our company with the data an invoice needs, and project 1001 of `customer` with approved
+    hours: 3 h and 1,5 h by the manager at 1 200 kr, 2 h by finance at 900 kr."""
+    company = Company.load()
+    company.name = "Fjordvik Rådgivning AS"
+    company.organization_number = "923609016"
+    company.organization_form = "AS"
+    company.bank_account = "86011117947"
+    company.save()
+    project = Project.objects.create(
+        number=1001, name="Nytt intranett", customer=customer, manager=manager
+    )
+    for employee, day, minutes, rate in [
+        (manager, 1, 180, 120000),
+        (manager, 2, 90, 120000),
+        (finance, 2, 120, 90000),
+    ]:
+        TimeEntry.objects.create(
+            project=project,
+            employee=employee,
+            date=date(2026, 10, day),
+            minutes=minutes,
+            approved=True,
+            sales_rate_ore=rate,
+        )
+    return project

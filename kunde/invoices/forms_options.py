@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kunde.accounts.models import User
 from kunde.customers.models import Language
-from kunde.invoices.models import InvoiceOptions, VatTreatment
+from kunde.invoices.models import HourLines, InvoiceOptions, VatTreatment
 from kunde.invoices.options import EffectiveOptions
 from kunde.invoices.services_options import FIELD_VALIDATORS, OPTION_FIELDS, option_display
 from kunde.lib.money import kroner_to_ore, ore_to_kroner
@@ -40,8 +40,8 @@ GROUPS = [
         ["line_above_name", "line_below_name", "invoice_text", "footer_text"],
     ),
     (
-        _("Language, attachments and e-mail"),
-        ["language", "attach_hour_specification", "email_to", "email_cc"],
+        _("Hours, language, attachments and e-mail"),
+        ["hour_lines", "language", "attach_hour_specification", "email_to", "email_cc"],
     ),
 ]
 
@@ -125,6 +125,9 @@ class InvoiceOptionsForm(ServiceErrorsMixin, forms.Form):
     footer_text = _text("footer_text", widget=forms.Textarea(attrs={"rows": 2}))
     language = forms.ChoiceField(
         label=_label("language"), required=False, choices=[("", INHERIT), *Language.choices]
+    )
+    hour_lines = forms.ChoiceField(
+        label=_label("hour_lines"), required=False, choices=[("", INHERIT), *HourLines.choices]
     )
     attach_hour_specification = forms.TypedChoiceField(
         label=_label("attach_hour_specification"),

@@ -20,6 +20,14 @@ class VatTreatment(models.TextChoices):
     OUTSIDE_SCOPE = "outside_scope", _("Outside the scope of VAT")
 
 
+class HourLines(models.TextChoices):
+    """How a draft from a project's hours puts them on invoice lines."""
+
+    EMPLOYEE = "employee", _("One line per employee and price")
+    PRICE = "price", _("One line per price")
+    ENTRY = "entry", _("One line per time entry")
+
+
 class OptionsLevel(models.TextChoices):
     COMPANY = "company", _("Company default")
     CUSTOMER = "customer", _("Customer")
@@ -73,6 +81,9 @@ class InvoiceOptions(models.Model):
     currency = models.CharField(_("currency"), max_length=3, null=True, blank=True)
     language = models.CharField(
         _("invoice language"), max_length=2, choices=Language, null=True, blank=True
+    )
+    hour_lines = models.CharField(
+        _("hour lines on the invoice"), max_length=10, choices=HourLines, null=True, blank=True
     )
     attach_hour_specification = models.BooleanField(
         _("attach hour specification"), null=True, blank=True

@@ -11,7 +11,13 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from kunde.invoices.models import HourlyRate, InvoiceOptions, OptionsLevel, VatTreatment
+from kunde.invoices.models import (
+    HourLines,
+    HourlyRate,
+    InvoiceOptions,
+    OptionsLevel,
+    VatTreatment,
+)
 
 # What applies when not even the company sets a value.
 BUILT_IN = {
@@ -29,6 +35,7 @@ BUILT_IN = {
     "vat_treatment": VatTreatment.STANDARD,
     "currency": "NOK",
     "language": "nb",
+    "hour_lines": HourLines.EMPLOYEE,
     "attach_hour_specification": False,
     "email_to": "",
     "email_cc": "",

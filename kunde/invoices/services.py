@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kunde.activity.services import log_activity
 from kunde.company.models import Company
 from kunde.invoices.documents import buyer_snapshot, printable_invoice, seller_snapshot
 from kunde.invoices.models import (
+    HourLines,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -144,10 +145,11 @@ def _recompute_totals(invoice: Invoice) -> None:
 
 
 def _hour_lines(
-    invoice: Invoice, *, until: date | None, default_vat, discount
+    invoice: Invoice, *, until: date | None, default_vat, discount, grouping: str
 ) -> list[InvoiceLine]:
     """Lines for the project's approved, billable hours and expenses not yet invoiced: hours
-    grouped per employee and price, expenses one line each. Links them to their lines."""
+    grouped as `grouping` (HourLines) says, expenses one line each. Links them to their
+    lines."""
     entries = TimeEntry.objects.filter(
         project=invoice.project, billable=True, approved=True, invoice_line__isnull=True
     ).select_related("employee")
@@ -157,19 +159,19 @@ def _hour_lines(
     if until:
         entries, expenses = entries.filter(date__lte=until), expenses.filter(date__lte=until)
     rates = RateBook(customer=invoice.customer, project=invoice.project)
-    groups: dict[tuple[int, int], list[TimeEntry]] = {}
-    for entry in entries.order_by("employee_id", "date", "id"):
+    groups: dict[tuple, list[TimeEntry]] = {}
+    order = ("date", "id") if grouping == HourLines.ENTRY else ("employee_id", "date", "id")
+    for entry in entries.order_by(*order):
         rate = rates.rate_ore(employee_id=entry.employee_id, on=entry.date) or entry.sales_rate_ore
-        groups.setdefault((entry.employee_id, rate), []).append(entry)
+        groups.setdefault((*_hour_group(entry, grouping), rate), []).append(entry)
     lines = []
     links: list[tuple[InvoiceLine, list]] = []
-    for (_employee_id, rate), group in groups.items():
+    for (*_group, rate), group in groups.items():
         minutes = sum(e.minutes for e in group)
         line = _build_line(
             len(lines),
             {
-                "description": _("Consulting hours, %(employee)s")
-                % {"employee": group[0].employee},
+                "description": _hour_line_text(group[0], grouping),
                 "quantity": (Decimal(minutes) / 60).quantize(Decimal("0.001")),
                 "unit": _("hours"),
                 "unit_price_ore": rate,
@@ -196,6 +198,28 @@ def _hour_lines(
     return lines, links
 
 
+def _hour_group(entry: TimeEntry, grouping: str) -> tuple:
+    """What puts time entries (at the same price) on one line."""
+    if grouping == HourLines.ENTRY:
+        return (entry.pk,)
+    if grouping == HourLines.PRICE:
+        return ()
+    return (entry.employee_id,)
+
+
+def _hour_line_text(entry: TimeEntry, grouping: str) -> str:
+    """The description of a line of hours, from its first entry."""
+    if grouping == HourLines.ENTRY:
+        text = _("%(date)s, %(employee)s") % {
+            "date": formats.date_format(entry.date, "SHORT_DATE_FORMAT"),
+            "employee": entry.employee,
+        }
+        return f"{text}: {entry.description}"[:500] if entry.description else text
+    if grouping == HourLines.PRICE:
+        return _("Consulting hours")
+    return _("Consulting hours, %(employee)s") % {"employee": entry.employee}
+
+
 def invoice_draft_create(
     *, actor, customer, project=None, lines=(), from_project_hours=False, until=None
 ) -> Invoice:
@@ -219,7 +243,11 @@ def invoice_draft_create(
     links = []
     if from_project_hours:
         hour_lines, links = _hour_lines(
-            invoice, until=until, default_vat=options.vat, discount=options.discount_percent
+            invoice,
+            until=until,
+            default_vat=options.vat,
+            discount=options.discount_percent,
+            grouping=options.hour_lines,
         )
         for line in hour_lines:
             line.position += len(built)

@@ -2,14 +2,11 @@
 credits one hour of it."""
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
-from kunde.company.models import Company
 from kunde.invoices.models import Invoice
-from kunde.projects.models import Project, TimeEntry
 from tests.conftest import output_dir
 
 pytestmark = pytest.mark.browser
@@ -18,33 +15,6 @@ pytestmark = pytest.mark.browser
 def money(text: str) -> re.Pattern:
     """An amount as the pages show it, with (non-breaking) spaces between the digit groups."""
     return re.compile(re.escape(text).replace(r"\ ", r"\s"))
-
-
-@pytest.fixture
-def billable_project(transactional_db, customer, manager, finance):
-    company = Company.load()
-    company.name = "Fjordvik Rådgivning AS"
-    company.organization_number = "923609016"
-    company.organization_form = "AS"
-    company.bank_account = "86011117947"
-    company.save()
-    project = Project.objects.create(
-        number=1001, name="Nytt intranett", customer=customer, manager=manager
-    )
-    for employee, day, minutes, rate in [
-        (manager, 1, 180, 120000),
-        (manager, 2, 90, 120000),
-        (finance, 2, 120, 90000),
-    ]:
-        TimeEntry.objects.create(
-            project=project,
-            employee=employee,
-            date=date(2026, 10, day),
-            minutes=minutes,
-            approved=True,
-            sales_rate_ore=rate,
-        )
-    return project
 
 
 def test_finance_invoices_hours_issues_reads_the_pdf_and_credits_an_hour(

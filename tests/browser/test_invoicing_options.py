@@ -71,3 +71,30 @@ def test_finance_sets_credit_days_and_a_recipient_then_adds_an_hourly_rate(
     expect(row).to_contain_text("until further notice")
     rate = HourlyRate.objects.get()
     assert (rate.customer, rate.employee, rate.rate_ore) == (customer, manager, 125050)
+
+
+def test_one_line_per_time_entry_when_the_customer_wants_it(
+    page, sign_in, finance, customer, billable_project
+):
+    sign_in(finance)
+    page.goto(f"/customers/{customer.pk}/invoicing-options/")
+    hour_lines = setting(page, "hour_lines")
+    expect(hour_lines.locator(".applies")).to_have_text("One line per employee and price")
+
+    page.get_by_label("Hour lines on the invoice").select_option(label="One line per time entry")
+    page.get_by_role("button", name="Save invoicing options").click()
+
+    expect(page.locator(".messages")).to_have_text("Invoicing options saved.")
+    expect(hour_lines.get_by_test_id("source")).to_have_text("Set for this customer")
+    page.goto(f"/invoices/new/?customer={customer.pk}")
+    page.get_by_label("Project", exact=True).select_option(label="1001 Nytt intranett")
+    page.get_by_label("Invoice the project's approved, not yet invoiced hours").check()
+    page.get_by_role("button", name="Create draft").click()
+    expect(page.locator(".messages")).to_have_text("Invoice draft created.")
+    descriptions = page.locator('tr[data-line-row] [name$="-description"]')
+    # Three entries, three lines, and the editor's empty row for a new line.
+    expect(descriptions).to_have_count(4)
+    expect(descriptions.nth(0)).to_have_value("01.10.2026, Mats Kundeansvarlig")
+    expect(descriptions.nth(1)).to_have_value("02.10.2026, Mats Kundeansvarlig")
+    expect(descriptions.nth(2)).to_have_value("02.10.2026, Frida Finans")
+    expect(descriptions.nth(3)).to_have_value("")

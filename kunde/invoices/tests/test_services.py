@@ -79,6 +79,40 @@ def test_hours_become_lines_per_employee_and_are_linked(company, customer, proje
     assert not again.lines.exists()
 
 
+@pytest.mark.parametrize(
+    ("hour_lines", "expected"),
+    [
+        (
+            "price",
+            [("Consulting hours", Decimal("4.500"), 120000), ("Consulting hours", 2, 90000)],
+        ),
+        (
+            "entry",
+            [
+                ("01.10.2026, Mats Kundeansvarlig: Workshop", 3, 120000),
+                ("02.10.2026, Mats Kundeansvarlig", Decimal("1.500"), 120000),
+                ("02.10.2026, Frida Finans", 2, 90000),
+            ],
+        ),
+    ],
+)
+def test_hours_are_put_on_lines_as_the_setting_says(
+    company, customer, project, hours, finance, hour_lines, expected
+):
+    hours[0].description = "Workshop"
+    hours[0].save()
+    InvoiceOptions.objects.create(level="customer", customer=customer, hour_lines=hour_lines)
+
+    invoice = services.invoice_draft_create(
+        actor=finance, customer=customer, project=project, from_project_hours=True
+    )
+
+    lines = invoice.lines.order_by("position")
+    assert [(li.description, li.quantity, li.unit_price_ore) for li in lines] == expected
+    assert TimeEntry.objects.filter(invoice_line__invoice=invoice).count() == 3
+    assert invoice.total_ore == 900_000  # 7 200,00 kr + 25 % VAT, however the lines fall
+
+
 def test_deleting_a_draft_makes_its_hours_invoiceable_again(
     company, customer, project, hours, finance
 ):
