@@ -1,9 +1,15 @@
-"""Download exactly the current view of a report as XLSX or PDF.
+"""Download exactly the current view of a report as XLSX, CSV or PDF.
 
 A report is a list of columns and an iterable of row dicts keyed by `Column.key`. Nothing here
 touches the database: views choose the columns, fetch the rows and pass them on.
+
+Every XLSX and CSV file Kunde writes goes through this module, so two rules hold everywhere:
+money is exact (`money_value`: integer øre to a Decimal with two decimals, never float
+arithmetic), and text is never a formula (`csv_text` neutralises it in CSV; XLSX text cells
+are always written as strings).
 """
 
+import csv
 import io
 import itertools
 from collections.abc import Iterable
@@ -60,6 +66,57 @@ class Column:
 
 class TooManyRowsForPdf(ValueError):
     pass
+
+
+def money_value(ore: int) -> Decimal:
+    """Integer øre as exact kroner with two decimals: the one way every export writes money.
+
+    xlsxwriter writes a number with 16 significant digits: a float such as 90492.51 comes out
+    as "90492.50999999999", while a Decimal comes out as its own digits, "90492.51".
+    """
+    return ore_to_kroner(ore)
+
+
+# OWASP's list for CSV injection: a spreadsheet reads a cell starting with these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value) -> str:
+    """A text cell for CSV that no spreadsheet runs as a formula: OWASP's advice, a leading
+    apostrophe before a dangerous first character. Only text comes here; numbers (a negative
+    amount among them) are written by `csv_value` and stay numbers."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_value(kind: str, value, *, decimal_separator: str = ",") -> str:
+    """A cell as CSV text: exact amounts, ISO dates, neutralised text."""
+    if value is None:
+        return ""
+    if kind == "money":
+        return str(money_value(value)).replace(".", decimal_separator)
+    if kind == "hours":
+        return str((Decimal(value) / 60).quantize(Decimal("0.01"))).replace(".", decimal_separator)
+    if kind == "int":
+        return str(int(value))
+    if kind == "date":
+        return value.isoformat()
+    if kind == "datetime":
+        return _oslo_naive(value).isoformat(sep=" ", timespec="minutes")
+    return csv_text(value)
+
+
+def table_csv(
+    *, columns: list[Column], rows: Iterable[dict], delimiter: str = ";", header: str = "key"
+) -> bytes:
+    """UTF-8 with BOM, `delimiter` between fields, decimal comma, CRLF line ends, quoted when
+    needed. The header row shows each column's key (or its label, with header="label")."""
+    output = io.StringIO(newline="")
+    writer = csv.writer(output, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([csv_text(getattr(column, header)) for column in columns])
+    for row in rows:
+        writer.writerow([csv_value(column.kind, row.get(column.key)) for column in columns])
+    return output.getvalue().encode("utf-8-sig")
 
 
 def _oslo_naive(value: datetime) -> datetime:
@@ -126,8 +183,7 @@ def table_xlsx(
 
 def _write_xlsx_cell(sheet, row: int, col: int, kind: str, value, cell_format) -> None:
     if kind == "money":
-        # int / int is correctly rounded: the same float as Decimal(øre) / 100 would give.
-        sheet.write_number(row, col, value / 100, cell_format)
+        sheet.write_number(row, col, money_value(value), cell_format)
     elif kind == "hours":
         sheet.write_number(row, col, value / 60, cell_format)
     elif kind == "int":
@@ -142,8 +198,7 @@ def _write_xlsx_cell(sheet, row: int, col: int, kind: str, value, cell_format) -
 
 def _exact_total(kind: str, total: int) -> Decimal | float | int:
     if kind == "money":
-        # A Decimal goes into the file as its own digits ("3000.00"), not a float's.
-        return ore_to_kroner(total)
+        return money_value(total)
     if kind == "hours":
         return total / 60  # a third of an hour has no exact decimal form anyway
     return total

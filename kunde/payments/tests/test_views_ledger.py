@@ -1,6 +1,8 @@
 """The customer's ledger tab, its statement (PDF, XLSX) and finance's actions on the credit."""
 
 import io
+import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -367,6 +369,21 @@ def test_the_statement_downloads_as_xlsx(client_for, reader, customer, ledger):
     assert sheet[5][2] == f"Invoice {a.number}"
     assert [row[7] for row in sheet[4:7]] == [1000.0, 600.0, 1100.0]
     assert sheet[7][:7] == ["Total", "", "", "", "", 1500.0, 400.0]
+
+
+def test_the_statement_xlsx_has_exact_amounts(client_for, reader, customer, make_invoice,
+                                              finance):  # fmt: skip
+    invoice = make_invoice(9_049_251)
+    services.payment_register(actor=finance, invoice=invoice, amount_ore=2_010, date=TODAY)
+    response = client_for(reader).get(f"/customers/{customer.pk}/ledger/statement/?format=xlsx")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    # Invoiced (F), paid (G) and balance (H), then the totals; once 90492.50999999999.
+    written = re.findall(r'<c r="[FGH]\d+"[^>]*><v>([^<]*)</v>', xml)
+    assert written == ["90492.51", "90492.51", "20.10", "90472.41", "90492.51", "20.10"]
+    sheet = read_xlsx(response.content)
+    assert [row[5:8] for row in sheet[4:7]] == [[90492.51, "", 90492.51], ["", 20.1, 90472.41],
+                                                [90492.51, 20.1, ""]]  # fmt: skip
 
 
 def test_the_statement_of_open_items_downloads_as_pdf(client_for, reader, customer, ledger,
