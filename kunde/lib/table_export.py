@@ -68,6 +68,17 @@ class TooManyRowsForPdf(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class Letter:
+    """The first page of a report that is sent by post or e-mail (the customer statement):
+    the sender at the top, the recipient where a window envelope shows it, how to pay."""
+
+    sender_name: str
+    sender_lines: list[str]
+    recipient_lines: list[str]  # the name first
+    payment_lines: list[str]
+
+
 def money_value(ore: int) -> Decimal:
     """Integer øre as exact kroner with two decimals: the one way every export writes money.
 
@@ -211,6 +222,9 @@ CELL_PADDING = 6  # points left and right in a cell, as reportlab's default
 TEXT_MIN_WIDTH, TEXT_MAX_WIDTH = 20 * mm, 80 * mm
 TITLE = ParagraphStyle("title", fontName=FONT_BOLD, fontSize=14, leading=18)
 SUBTITLE = ParagraphStyle("subtitle", fontName=FONT, fontSize=10, leading=13)
+PAYMENT = ParagraphStyle("payment", fontName=FONT, fontSize=9, leading=12)
+# The recipient's address where a C5/E65 left-window envelope shows it, as on the invoice.
+WINDOW_LEFT, WINDOW_TOP, WINDOW_H, SENDER_X = 20 * mm, 50 * mm, 45 * mm, 120 * mm
 GENERATED = ParagraphStyle("generated", fontName=FONT, fontSize=FONT_SIZE, leading=FONT_SIZE + 2)
 
 
@@ -271,6 +285,7 @@ def table_pdf(
     subtitle: str = "",
     language: str = "nb",
     generated_at: datetime | None = None,
+    letter: Letter | None = None,
 ) -> bytes:
     # Materialising is fine below the limit; nobody reads a PDF with more rows.
     rows = list(itertools.islice(rows, PDF_MAX_ROWS + 1))
@@ -281,7 +296,8 @@ def table_pdf(
         )
     _register_fonts()
     words = WORDS[language]
-    pagesize = landscape(A4) if len(columns) > 6 else A4
+    # A letter is portrait, for the envelope's window; a wide table is then made smaller.
+    pagesize = landscape(A4) if len(columns) > 6 and letter is None else A4
     margin = 15 * mm
 
     texts = [[pdf_text(c.kind, row.get(c.key)) for c in columns] for row in rows]
@@ -292,8 +308,13 @@ def table_pdf(
 
     at = (generated_at or datetime.now(OSLO)).astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
     story = [Paragraph(escape(title), TITLE)]
+    if letter:
+        story.insert(0, Spacer(0, WINDOW_TOP + WINDOW_H - margin + 4 * mm))
     if subtitle:
         story.append(Paragraph(escape(subtitle), SUBTITLE))
+    if letter and letter.payment_lines:
+        payment = "<br/>".join(escape(line) for line in letter.payment_lines)
+        story += [Spacer(0, 2 * mm), Paragraph(payment, PAYMENT), Spacer(0, 2 * mm)]
     story += [Paragraph(words["generated"].format(at=at), GENERATED), Spacer(0, 4 * mm), table]
 
     output = io.BytesIO()
@@ -302,8 +323,27 @@ def table_pdf(
     document = SimpleDocTemplate(
         output, pagesize=pagesize, title=title, invariant=True, initialFontName=FONT, **margins
     )
-    document.build(story, canvasmaker=partial(_NumberedCanvas, page_label=words["page"]))
+    document.build(
+        story,
+        onFirstPage=partial(_draw_letterhead, letter=letter) if letter else lambda *args: None,
+        canvasmaker=partial(_NumberedCanvas, page_label=words["page"]),
+    )
     return output.getvalue()
+
+
+def _draw_letterhead(canvas, document, *, letter: Letter) -> None:
+    """The sender at the top as on an invoice, the recipient in the envelope's window."""
+    height = canvas._pagesize[1]
+
+    def text(x, top, value, font, size):
+        canvas.setFont(font, size)
+        canvas.drawString(x, height - top - size, value)
+
+    text(WINDOW_LEFT, 15 * mm, letter.sender_name, FONT_BOLD, 15)
+    for i, line in enumerate(letter.sender_lines):
+        text(SENDER_X, 15 * mm + i * 10, line, FONT, 8)
+    for i, line in enumerate(letter.recipient_lines):
+        text(WINDOW_LEFT, WINDOW_TOP + 3 * mm + i * 13, line, FONT_BOLD if i == 0 else FONT, 10)
 
 
 def _pdf_table(columns: list[Column], texts, totals: list[str] | None, available: float):

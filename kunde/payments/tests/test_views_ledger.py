@@ -402,6 +402,43 @@ def test_the_statement_of_open_items_downloads_as_pdf(client_for, reader, custom
     assert f"Invoice {paid.number}" not in content
 
 
+def test_the_statement_pdf_can_be_sent_it_has_sender_address_and_how_to_pay(
+    client_for, reader, customer, ledger, company
+):
+    company.street, company.postcode, company.city = "Kirkegata 1", "0153", "Oslo"
+    company.email, company.phone = "faktura@fjordvik.no", "+47 22 00 00 00"
+    company.organization_form = "AS"
+    company.save()
+    response = client_for(reader).get(f"/customers/{customer.pk}/ledger/statement/?format=pdf")
+    reader_pdf = PdfReader(io.BytesIO(response.content))
+    first = reader_pdf.pages[0].extract_text().replace("\xa0", " ")
+    # The sender, as on an invoice.
+    for line in ["Fjordvik Rådgivning AS", "Kirkegata 1", "0153 Oslo", "Org. no. 923 609 016",
+                 "Foretaksregisteret", "faktura@fjordvik.no", "+47 22 00 00 00"]:  # fmt: skip
+        assert line in first
+    # The customer's postal address, in the window of a C5/E65 envelope (20 mm from the left,
+    # 50-95 mm from the top of an A4 portrait page).
+    assert reader_pdf.pages[0].mediabox.width < reader_pdf.pages[0].mediabox.height
+    positions = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            positions[text.strip()] = (tm[4], tm[5])
+
+    reader_pdf.pages[0].extract_text(visitor_text=visit)
+    height, mm = float(reader_pdf.pages[0].mediabox.height), 72 / 25.4
+    for line in ["Fjellheim Konsult AS", "Storgata 1", "0155 Oslo"]:
+        x, y = positions[line]
+        assert 19 * mm < x < 22 * mm and 50 * mm < height - y < 95 * mm, line
+    # How to pay: our account and each invoice's KID.
+    words = " ".join(first.split())
+    assert "Bank account: 8601.11.17947" in words
+    assert "Pay each invoice with its KID as the payment reference" in words
+    a, b = ledger["a"], ledger["b"]
+    assert a.kid and f"Invoice {a.number} · KID {a.kid}" in words
+    assert f"Invoice {b.number} · KID {b.kid}" in words
+
+
 def test_the_statement_as_of_an_earlier_date_shows_the_status_on_that_date(
     client_for, reader, customer, settled_later
 ):
