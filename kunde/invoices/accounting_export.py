@@ -4,8 +4,6 @@ documents transferred, in one transaction. People change a document's export sta
 `export_status_change`. The file format is described in docs/accounting-export.md.
 """
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,8 +24,7 @@ from kunde.invoices.models import (
     InvoiceLine,
     InvoiceStatus,
 )
-from kunde.lib.money import ore_to_kroner
-from kunde.lib.table_export import Column, table_xlsx
+from kunde.lib.table_export import Column, table_csv, table_xlsx
 from kunde.lib.vat import document_totals
 
 
@@ -190,24 +187,10 @@ def document_rows(document: Invoice, lines: list[InvoiceLine]) -> list[dict]:
     return rows
 
 
-def _csv_text(column: Column, value) -> str:
-    if value is None:
-        return ""
-    if column.kind == "money":
-        return str(ore_to_kroner(value)).replace(".", ",")
-    if column.kind == "date":
-        return value.isoformat()
-    return str(value)
-
-
 def rows_csv(rows: list[dict]) -> bytes:
-    """UTF-8 with BOM, `;` between fields, decimal comma, CRLF line ends, quoted when needed."""
-    output = io.StringIO(newline="")
-    writer = csv.writer(output, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    writer.writerow([column.key for column in COLUMNS])
-    for row in rows:
-        writer.writerow([_csv_text(column, row[column.key]) for column in COLUMNS])
-    return output.getvalue().encode("utf-8-sig")
+    """UTF-8 with BOM, `;` between fields, decimal comma, CRLF line ends, quoted when needed;
+    exact amounts and no formulas (lib.table_export.table_csv)."""
+    return table_csv(columns=COLUMNS, rows=rows, delimiter=CSV_DELIMITER)
 
 
 def rows_xlsx(rows: list[dict], run: AccountingExport) -> bytes:

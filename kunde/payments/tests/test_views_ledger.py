@@ -1,6 +1,8 @@
 """The customer's ledger tab, its statement (PDF, XLSX) and finance's actions on the credit."""
 
 import io
+import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -369,6 +371,21 @@ def test_the_statement_downloads_as_xlsx(client_for, reader, customer, ledger):
     assert sheet[7][:7] == ["Total", "", "", "", "", 1500.0, 400.0]
 
 
+def test_the_statement_xlsx_has_exact_amounts(client_for, reader, customer, make_invoice,
+                                              finance):  # fmt: skip
+    invoice = make_invoice(9_049_251)
+    services.payment_register(actor=finance, invoice=invoice, amount_ore=2_010, date=TODAY)
+    response = client_for(reader).get(f"/customers/{customer.pk}/ledger/statement/?format=xlsx")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    # Invoiced (F), paid (G) and balance (H), then the totals; once 90492.50999999999.
+    written = re.findall(r'<c r="[FGH]\d+"[^>]*><v>([^<]*)</v>', xml)
+    assert written == ["90492.51", "90492.51", "20.10", "90472.41", "90492.51", "20.10"]
+    sheet = read_xlsx(response.content)
+    assert [row[5:8] for row in sheet[4:7]] == [[90492.51, "", 90492.51], ["", 20.1, 90472.41],
+                                                [90492.51, 20.1, ""]]  # fmt: skip
+
+
 def test_the_statement_of_open_items_downloads_as_pdf(client_for, reader, customer, ledger,
                                                        make_invoice, finance):  # fmt: skip
     paid = make_invoice(30_000)
@@ -383,6 +400,43 @@ def test_the_statement_of_open_items_downloads_as_pdf(client_for, reader, custom
     assert "Open items only" in content
     assert f"Invoice {ledger['b'].number}" in content
     assert f"Invoice {paid.number}" not in content
+
+
+def test_the_statement_pdf_can_be_sent_it_has_sender_address_and_how_to_pay(
+    client_for, reader, customer, ledger, company
+):
+    company.street, company.postcode, company.city = "Kirkegata 1", "0153", "Oslo"
+    company.email, company.phone = "faktura@fjordvik.no", "+47 22 00 00 00"
+    company.organization_form = "AS"
+    company.save()
+    response = client_for(reader).get(f"/customers/{customer.pk}/ledger/statement/?format=pdf")
+    reader_pdf = PdfReader(io.BytesIO(response.content))
+    first = reader_pdf.pages[0].extract_text().replace("\xa0", " ")
+    # The sender, as on an invoice.
+    for line in ["Fjordvik Rådgivning AS", "Kirkegata 1", "0153 Oslo", "Org. no. 923 609 016",
+                 "Foretaksregisteret", "faktura@fjordvik.no", "+47 22 00 00 00"]:  # fmt: skip
+        assert line in first
+    # The customer's postal address, in the window of a C5/E65 envelope (20 mm from the left,
+    # 50-95 mm from the top of an A4 portrait page).
+    assert reader_pdf.pages[0].mediabox.width < reader_pdf.pages[0].mediabox.height
+    positions = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            positions[text.strip()] = (tm[4], tm[5])
+
+    reader_pdf.pages[0].extract_text(visitor_text=visit)
+    height, mm = float(reader_pdf.pages[0].mediabox.height), 72 / 25.4
+    for line in ["Fjellheim Konsult AS", "Storgata 1", "0155 Oslo"]:
+        x, y = positions[line]
+        assert 19 * mm < x < 22 * mm and 50 * mm < height - y < 95 * mm, line
+    # How to pay: our account and each invoice's KID.
+    words = " ".join(first.split())
+    assert "Bank account: 8601.11.17947" in words
+    assert "Pay each invoice with its KID as the payment reference" in words
+    a, b = ledger["a"], ledger["b"]
+    assert a.kid and f"Invoice {a.number} · KID {a.kid}" in words
+    assert f"Invoice {b.number} · KID {b.kid}" in words
 
 
 def test_the_statement_as_of_an_earlier_date_shows_the_status_on_that_date(

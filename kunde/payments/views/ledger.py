@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import parse_qsl, urlencode
 
+from babel import Locale
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -19,12 +20,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kunde.accounts.decorators import role_required
+from kunde.company.models import Company
 from kunde.customers import selectors as customer_selectors
 from kunde.customers.models import Customer
 from kunde.customers.views import profile_header_context
+from kunde.invoices.documents import buyer_snapshot, seller_snapshot
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
 from kunde.lib import table_export
+from kunde.lib.invoice_document import Party
+from kunde.lib.invoice_pdf import seller_lines
 from kunde.lib.money import format_money
+from kunde.lib.numbers import format_bank_account
 from kunde.payments import selectors, services
 from kunde.payments.forms import DATE_INPUT_FORMATS, CreditApplyForm, CreditRefundForm
 from kunde.payments.models import MatchRule, PaymentMethod
@@ -367,8 +373,9 @@ def _statement_columns() -> list[table_export.Column]:
     ]
 
 
-def _statement_rows(customer, params: LedgerParams):
-    """Every row of the ledger view, oldest first, fetched in chunks."""
+def _statement_rows(customer, params: LedgerParams, *, with_kid: bool = False):
+    """Every row of the ledger view, oldest first, fetched in chunks. `with_kid` puts each
+    invoice's KID next to it, for the customer who pays from the statement."""
     offset = 0
     while True:
         page = selectors.customer_ledger(
@@ -380,9 +387,12 @@ def _statement_rows(customer, params: LedgerParams):
         )
         for item in decorated_rows(page.rows, as_of=params.state_day):
             row = item["row"]
+            kid = _("KID %(kid)s") % {"kid": row.kid} if with_kid and row.kid else ""
             yield {
                 "date": row.date,
-                "document": " · ".join(filter(None, [item["document"], item["rule"], row.note])),
+                "document": " · ".join(
+                    filter(None, [item["document"], kid, item["rule"], row.note])
+                ),
                 "target": item["target"],
                 "due_date": item["due_date"],
                 "status": payment_status_text(item["state"], days=True),
@@ -412,6 +422,33 @@ def _statement_subtitle(customer, params: LedgerParams, totals, ageing) -> str:
     return " · ".join(parts)
 
 
+def _statement_letter(customer, language: str) -> table_export.Letter:
+    """The statement is sent to the customer: from us, to their postal address, with how to
+    pay (the bank account, and each invoice's KID in the table)."""
+    company = Company.load()
+    sender, recipient = Party(**seller_snapshot(company)), Party(**buyer_snapshot(customer))
+    address = [recipient.name, *recipient.street.splitlines()]
+    address.append(f"{recipient.postcode} {recipient.city}")
+    if recipient.country not in ("", "NO"):
+        address.append(Locale(language).territories.get(recipient.country, "").upper())
+    payment = []
+    if company.bank_account:
+        label = _("Bank account") if company.bank_account.isdigit() else _("IBAN")
+        payment.append(f"{label}: {format_bank_account(company.bank_account)}")
+    payment.append(
+        _(
+            "Pay each invoice with its KID as the payment reference (shown next to the invoice "
+            "below), or give the invoice number if it has no KID."
+        )
+    )
+    return table_export.Letter(
+        sender_name=sender.name,
+        sender_lines=seller_lines(sender, language),
+        recipient_lines=[line.strip() for line in address if line.strip()],
+        payment_lines=payment,
+    )
+
+
 @require_GET
 def customer_statement(request, customer_id: int):
     customer = _customer_or_404(customer_id)
@@ -431,8 +468,10 @@ def customer_statement(request, customer_id: int):
     if fmt == "xlsx":
         content = table_export.table_xlsx(**options)
     else:
+        options["rows"] = _statement_rows(customer, params, with_kid=True)
+        letter = _statement_letter(customer, options["language"])
         try:
-            content = table_export.table_pdf(**options)
+            content = table_export.table_pdf(**options, letter=letter)
         except table_export.TooManyRowsForPdf:
             messages.error(
                 request,
