@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kunde.company.kid import kid_rule
 from kunde.customers.validators import (
     normalized,
     validate_bank_account,
@@ -91,10 +92,6 @@ class Company(models.Model):
             self._check_kid_rule()
 
     def _check_kid_rule(self) -> None:
-        # The invoices app builds on this one, so its mapping of these fields to a KID rule is
-        # imported only when it is needed.
-        from kunde.invoices.services import kid_rule
-
         try:
             kid_rule(self).validate()
         except KidRuleError as exc:

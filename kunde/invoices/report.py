@@ -29,7 +29,7 @@ from kunde.invoices.models import (
     ReportColumns,
 )
 from kunde.payments.selectors import payment_states
-from kunde.payments.views import payment_status_text
+from kunde.payments.status import payment_status_text
 
 CUSTOMER_REPORT = "customer_invoices"
 FINANCE_REPORT = "invoice_report"

@@ -42,7 +42,6 @@ from kunde.invoices.models import (
 from kunde.invoices.options import effective_options
 from kunde.lib.invoice_pdf import render_invoice_pdf
 from kunde.lib.vat import document_totals
-from kunde.payments.views.invoice import invoice_payment_context
 
 VAT_LABELS = dict(VAT_CHOICES)
 
@@ -324,8 +323,6 @@ def _render_document(request, invoice: Invoice):
     if invoice.kind == InvoiceKind.INVOICE and invoice.is_issued:
         context["credit_notes"] = list(invoice.credit_notes.order_by("id"))
         context["credit_remaining_ore"] = services.credit_remaining_ore(invoice)
-        # Payments: their list, paid / open, and finance's form (kunde.payments).
-        context.update(invoice_payment_context(request, invoice))
     return render(request, "invoices/documents/detail.html", context)
 
 
