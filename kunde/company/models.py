@@ -100,6 +100,17 @@ class Company(models.Model):
                 code="kid_rule",
                 params={"reason": str(exc)},
             ) from exc
+        if not self.kid_invoice_digits:
+            # Every document needs its own KID (the database holds them unique): the customer
+            # number alone would repeat on a customer's second invoice.
+            raise ValidationError(
+                _(
+                    "This KID setting would give all invoices of a customer the same KID. "
+                    "Include the invoice number (at least one digit) so that every invoice and "
+                    "credit note gets its own KID."
+                ),
+                code="kid_not_unique",
+            )
 
 
 class CompanyArea(models.TextChoices):

@@ -7,11 +7,17 @@ from kunde.invoices.services.drafts import (
     invoice_draft_delete,
     invoice_draft_update,
 )
-from kunde.invoices.services.issuing import invoice_issue
+from kunde.invoices.services.issuing import (
+    IssuedAndSent,
+    invoice_issue,
+    invoice_issue_and_send,
+    invoice_preview_pdf,
+)
 from kunde.invoices.services.lines import HEADER_FIELDS, InvoiceStateError
 
 __all__ = [
     "HEADER_FIELDS",
+    "IssuedAndSent",
     "InvoiceStateError",
     "credit_note_create",
     "credit_remaining_ore",
@@ -19,4 +25,6 @@ __all__ = [
     "invoice_draft_delete",
     "invoice_draft_update",
     "invoice_issue",
+    "invoice_issue_and_send",
+    "invoice_preview_pdf",
 ]
