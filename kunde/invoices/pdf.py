@@ -9,8 +9,11 @@ document alone (reportlab's `invariant` mode: no timestamp, no random id), so ev
 the same bytes, and the row takes the first stored file only; a second one is deleted again.
 """
 
+import contextvars
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -70,3 +73,30 @@ def invoice_pdf_render(invoice_id: int) -> Invoice | None:
         logger.info("PDF of invoice %s was stored by another render", invoice.pk)
     invoice.refresh_from_db(fields=["pdf", "pdf_sha256"])
     return invoice
+
+
+# Ids issued while renders are deferred (`renders_deferred`); None: render right after commit.
+_deferred: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "deferred_pdf_renders", default=None
+)
+
+
+def render_after_issue(invoice_id: int) -> None:
+    """What issuing runs after commit: render now, or note the id while renders are deferred."""
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.append(invoice_id)
+        return
+    invoice_pdf_render(invoice_id)
+
+
+@contextmanager
+def renders_deferred() -> Iterator[list[int]]:
+    """Collect the ids of documents issued in the block instead of rendering their PDFs, for
+    the caller to render later (the bench, a queue): yields the list."""
+    ids: list[int] = []
+    token = _deferred.set(ids)
+    try:
+        yield ids
+    finally:
+        _deferred.reset(token)

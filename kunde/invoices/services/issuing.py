@@ -22,7 +22,7 @@ from kunde.invoices.models import (
     InvoiceSeries,
     InvoiceStatus,
 )
-from kunde.invoices.pdf import invoice_pdf_render
+from kunde.invoices.pdf import render_after_issue
 from kunde.invoices.services.credit_notes import check_credit_fits, reopen_fully_credited_hours
 from kunde.invoices.services.lines import recompute_totals, require_draft
 from kunde.lib.invoice_document import to_data
@@ -115,7 +115,7 @@ def invoice_issue(*, actor, invoice: Invoice, issue_date: date | None = None) ->
         )
         # robust: a failed render does not undo the issue; the PDF stays "being prepared" until
         # the next call of invoice_pdf_render (delivery, the PDF page or the worker).
-        transaction.on_commit(partial(invoice_pdf_render, invoice.pk), robust=True)
+        transaction.on_commit(partial(render_after_issue, invoice.pk), robust=True)
     return invoice
 
 
