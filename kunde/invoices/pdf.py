@@ -14,6 +14,7 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -82,12 +83,15 @@ _deferred: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
 
 
 def render_after_issue(invoice_id: int) -> None:
-    """What issuing runs after commit: render now, or note the id while renders are deferred."""
+    """Called by issuing inside its transaction: render the PDF once it commits, or, while
+    renders are deferred, note the id for the caller."""
     deferred = _deferred.get()
     if deferred is not None:
         deferred.append(invoice_id)
         return
-    invoice_pdf_render(invoice_id)
+    # robust: a failed render does not undo the issue; the PDF stays "being prepared" until the
+    # next call of invoice_pdf_render (delivery, or the worker's safety net).
+    transaction.on_commit(partial(invoice_pdf_render, invoice_id), robust=True)
 
 
 @contextmanager

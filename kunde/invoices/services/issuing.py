@@ -3,7 +3,6 @@ through the same steps without taking a number."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -113,9 +112,7 @@ def invoice_issue(*, actor, invoice: Invoice, issue_date: date | None = None) ->
             summary=_("%(doc)s issued, total %(total)s")
             % {"doc": invoice, "total": f"{invoice.total_ore / 100:.2f}"},
         )
-        # robust: a failed render does not undo the issue; the PDF stays "being prepared" until
-        # the next call of invoice_pdf_render (delivery, the PDF page or the worker).
-        transaction.on_commit(partial(render_after_issue, invoice.pk), robust=True)
+        render_after_issue(invoice.pk)  # after commit, not under the lock
     return invoice
 
 
