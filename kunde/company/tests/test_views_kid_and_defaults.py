@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.utils import translation
 
 from kunde.company.models import Company
 from kunde.invoices.models import InvoiceOptions
@@ -204,3 +205,10 @@ def test_the_refusal_is_in_norwegian_for_a_norwegian_user(client_for, admin, db)
         HTTP_ACCEPT_LANGUAGE="nb",
     )
     assert "samme KID" in response.content.decode()
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A request in Norwegian leaves Norwegian active in the thread; later tests expect English."""
+    with translation.override("en"):
+        yield

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kunde.invoices import services
 from kunde.payments.services import payment_register
@@ -77,3 +77,10 @@ def test_the_filters_are_offered_in_norwegian(client_for, reader, customer, invo
     page = client_for(reader).get(_tab(customer), HTTP_ACCEPT_LANGUAGE="nb").content.decode()
     assert '<option value="unpaid"' in page and '<option value="overdue"' in page
     assert ">Ubetalt<" in page and ">Forfalt<" in page
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A request in Norwegian leaves Norwegian active in the thread; later tests expect English."""
+    with translation.override("en"):
+        yield
