@@ -20,6 +20,7 @@ from kunde.api.common import by_id, page_of
 from kunde.customers.models import Customer
 from kunde.invoices import services
 from kunde.invoices.models import ExportStatus, Invoice, InvoiceKind, InvoiceStatus
+from kunde.invoices.pdf import pdf_is_stored
 from kunde.projects.models import Project
 
 TAGS = ["invoices"]
@@ -91,12 +92,22 @@ class InvoiceOut(Schema):
     total_ore: int
     export_status: ExportStatus
     pdf_url: str | None = Field(description="The stored PDF; null on a draft.")
+    pdf_status: str | None = Field(
+        description='"stored", or "being_prepared" for the moments after issue before the PDF '
+        "is rendered and stored (its URL answers 409 until then); null on a draft."
+    )
     created_at: datetime
     issued_at: datetime | None
 
     @staticmethod
     def resolve_credit_notes(invoice) -> list[int]:
         return [note.pk for note in invoice.credit_notes.all()]
+
+    @staticmethod
+    def resolve_pdf_status(invoice) -> str | None:
+        if not invoice.is_issued:
+            return None
+        return "stored" if pdf_is_stored(invoice) else "being_prepared"
 
     @staticmethod
     def resolve_pdf_url(invoice) -> str | None:
@@ -117,7 +128,9 @@ class InvoiceDetail(InvoiceOut):
     reopen_hours: bool = Field(description="On a credit note: credited hours become invoiceable.")
     seller: dict = Field(description="The seller's data as at issue; empty on a draft.")
     buyer: dict = Field(description="The buyer's data as at issue; empty on a draft.")
-    pdf_sha256: str = Field(description="SHA-256 of the stored PDF; empty on a draft.")
+    pdf_sha256: str = Field(
+        description="SHA-256 of the stored PDF; empty on a draft and while it is being prepared."
+    )
     credit_remaining_ore: int | None = Field(
         description="On an issued invoice: what issued credit notes have not yet credited."
     )
@@ -171,6 +184,27 @@ class InvoiceIn(Schema):
 
 class IssueIn(Schema):
     issue_date: date | None = Field(None, description="Today when left out.")
+    send: bool = Field(
+        False,
+        description="Issue and send: once issued, deliver it the customer's way (e-mail or "
+        "the print queue), as the page's “Issue and send” does.",
+    )
+
+
+class DeliveryOut(Schema):
+    channel: str = Field(description="email, letter or ehf.")
+    result: str = Field(description="sent, failed, queued (print queue), …")
+    recipient: str
+    error: str
+
+
+class IssuedOut(InvoiceDetail):
+    delivery: DeliveryOut | None = Field(
+        None, description="With `send`: the delivery attempt made after issue."
+    )
+    not_sent: str = Field(
+        "", description="With `send`: why it was not sent (no address, …); it stays issued."
+    )
 
 
 class CreditLineIn(Schema):
@@ -271,20 +305,32 @@ def get_invoice(request, invoice_id: int):
 
 @api.post(
     "/invoices/{invoice_id}/issue",
-    response={200: InvoiceDetail, 403: Detail, 409: Detail, 422: Errors},
+    response={200: IssuedOut, 403: Detail, 409: Detail, 422: Errors},
     tags=TAGS,
-    description="Give a draft invoice or credit note its number, dates and KID, store its PDF "
-    "and make it permanent. Refusals name the field (`lines`, `kid`) with 422; a document "
-    "that is already issued answers 409.",
+    description="Give a draft invoice or credit note its number, dates and KID and make it "
+    "permanent; its PDF is rendered and stored right after (`pdf_status`). With `send`, it is "
+    "then delivered the customer's way; a refused or failed delivery leaves it issued "
+    "(`not_sent`, `delivery.error`). Refusals name the field (`lines`, `kid`) with 422; a "
+    "document that is already issued answers 409.",
 )
 def issue_invoice(request, invoice_id: int, payload: IssueIn | None = None):
     _require_finance(request)
+    payload = payload or IssueIn()
     invoice = _invoice(invoice_id)
     if invoice.is_issued:
         raise StateConflict(f"{invoice} is already issued.")
-    issue_date = payload.issue_date if payload else None
-    invoice = services.invoice_issue(actor=request.user, invoice=invoice, issue_date=issue_date)
-    return _invoice(invoice.pk)
+    if not payload.send:
+        invoice = services.invoice_issue(
+            actor=request.user, invoice=invoice, issue_date=payload.issue_date
+        )
+        return _invoice(invoice.pk)
+    result = services.invoice_issue_and_send(
+        actor=request.user, invoice=invoice, issue_date=payload.issue_date
+    )
+    issued = _invoice(result.invoice.pk)
+    issued.delivery = result.attempt
+    issued.not_sent = result.not_sent
+    return issued
 
 
 @api.post(
@@ -322,7 +368,8 @@ def credit_invoice(request, invoice_id: int, payload: CreditIn | None = None):
     url_name="invoice_pdf",
     tags=TAGS,
     description="The PDF stored at issue, byte for byte; its ETag is `pdf_sha256`. A draft "
-    "has no PDF (409).",
+    "has no PDF (409); right after issue the PDF may still be being prepared (409 with "
+    "`Retry-After`; `pdf_status` says when it is stored). It never changes once stored.",
     openapi_extra={
         "responses": {
             200: {
@@ -334,8 +381,16 @@ def credit_invoice(request, invoice_id: int, payload: CreditIn | None = None):
 )
 def invoice_pdf(request, invoice_id: int):
     invoice = get_object_or_404(Invoice, pk=invoice_id)
-    if not invoice.is_issued or not invoice.pdf:
+    if not invoice.is_issued:
         raise StateConflict(f"{invoice} is not issued and has no PDF yet.")
+    if not pdf_is_stored(invoice):
+        response = api.create_response(
+            request,
+            {"detail": f"The PDF of {invoice} is being prepared; try again in a moment."},
+            status=409,
+        )
+        response["Retry-After"] = "2"
+        return response
     with invoice.pdf.open("rb") as stored:
         content = stored.read()
     response = HttpResponse(content, content_type="application/pdf")

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kunde.company.kid import kid_rule
 from kunde.customers.validators import (
     normalized,
     validate_bank_account,
@@ -91,10 +92,6 @@ class Company(models.Model):
             self._check_kid_rule()
 
     def _check_kid_rule(self) -> None:
-        # The invoices app builds on this one, so its mapping of these fields to a KID rule is
-        # imported only when it is needed.
-        from kunde.invoices.services import kid_rule
-
         try:
             kid_rule(self).validate()
         except KidRuleError as exc:
@@ -103,6 +100,17 @@ class Company(models.Model):
                 code="kid_rule",
                 params={"reason": str(exc)},
             ) from exc
+        if not self.kid_invoice_digits:
+            # Every document needs its own KID (the database holds them unique): the customer
+            # number alone would repeat on a customer's second invoice.
+            raise ValidationError(
+                _(
+                    "This KID setting would give all invoices of a customer the same KID. "
+                    "Include the invoice number (at least one digit) so that every invoice and "
+                    "credit note gets its own KID."
+                ),
+                code="kid_not_unique",
+            )
 
 
 class CompanyArea(models.TextChoices):

@@ -6,12 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from kunde.company.forms import CompanyForm, KidSettingsForm
+from kunde.company.kid import kid_rule
 from kunde.company.models import Company, CompanyArea, CompanyChange
 from kunde.company.services import company_update
 from kunde.invoices.forms_options import InvoiceOptionsForm, setting_groups
 from kunde.invoices.models import OptionsLevel
 from kunde.invoices.options import BUILT_IN, EffectiveOptions, Setting, effective_options
-from kunde.invoices.services import kid_rule
 from kunde.invoices.services_options import company_options_update
 from kunde.lib.kid import KidRuleError, make_kid
 

@@ -23,6 +23,7 @@ from kunde.invoices.models import (
     Invoice,
     InvoiceStatus,
 )
+from kunde.invoices.pdf import invoice_pdf_render, renders_deferred
 from kunde.projects.models import Project, TimeEntry
 
 
@@ -63,7 +64,8 @@ def demo_invoices_create(*, seed: int, limit: int, log: Callable[[str], None] = 
     heapq.heapify(events)
     issued = []
     log(f"Issuing up to {len(periods)} demo invoices ...")
-    with transaction.atomic():
+    # The PDFs are rendered once all is committed, as after any issue (invoices.pdf).
+    with renders_deferred() as to_render, transaction.atomic():
         while events:
             day, order, kind, payload = heapq.heappop(events)
             if kind == "credit":
@@ -94,6 +96,8 @@ def demo_invoices_create(*, seed: int, limit: int, log: Callable[[str], None] = 
         )
         for invoice in rng.sample(issued, max(1, len(issued) // 100)) if issued else []:
             Invoice.objects.filter(pk=invoice.pk).update(export_status=ExportStatus.DO_NOT_TRANSFER)
+    for invoice_id in to_render:
+        invoice_pdf_render(invoice_id)
     log(f"  {len(issued)} invoices and credit notes issued.")
     return len(issued)
 

@@ -36,6 +36,7 @@ from kunde.invoices.models import (
     InvoiceStatus,
 )
 from kunde.invoices.options import effective_options
+from kunde.invoices.pdf import invoice_pdf_render
 from kunde.lib.money import format_money
 from kunde.lib.numbers import format_bank_account
 
@@ -179,7 +180,12 @@ def attachment_name(invoice: Invoice) -> str:
 
 
 def stored_pdf(invoice: Invoice) -> bytes:
-    """The PDF stored at issue, byte for byte; refused when it is missing or was changed."""
+    """The PDF stored at issue, byte for byte; refused when it is missing or was changed. One
+    still being prepared after issue is rendered first (delivery waits for it)."""
+    if not invoice.pdf and invoice.is_issued:
+        rendered = invoice_pdf_render(invoice.pk)
+        if rendered is not None:
+            invoice.pdf, invoice.pdf_sha256 = rendered.pdf, rendered.pdf_sha256
     if not invoice.pdf:
         raise ValidationError(_("%(doc)s has no stored PDF.") % {"doc": invoice})
     try:
@@ -283,6 +289,8 @@ def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> D
 
     Must not run inside an outer transaction: the "sending" row has to be committed before
     the mail server is called."""
+    if invoice.is_issued and not invoice.pdf:
+        invoice_pdf_render(invoice.pk)  # its own transaction: the file and its row together
     with transaction.atomic():
         invoice = (
             Invoice.objects.select_for_update(of=("self",))

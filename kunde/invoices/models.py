@@ -186,6 +186,14 @@ class InvoiceQuerySet(models.QuerySet):
             raise IssuedDocumentError("Issued invoices are never deleted.")
         return super().delete()
 
+    def pdf_attach(self, pk: int, *, name: str, sha256: str) -> bool:
+        """Record the stored PDF of an issued document, once: the PDF is rendered after issue,
+        so the row gets it only while it has none. False when it already had one."""
+        without_pdf = self.filter(pk=pk, status=InvoiceStatus.ISSUED).filter(
+            Q(pdf="") | Q(pdf__isnull=True)
+        )
+        return super(InvoiceQuerySet, without_pdf).update(pdf=name, pdf_sha256=sha256) == 1
+
 
 class InvoiceSeries(models.Model):
     """The one number series of invoices and credit notes. Issuing locks this row, takes
@@ -200,6 +208,8 @@ class InvoiceSeries(models.Model):
 class Invoice(models.Model):
     # Operational state that may still change on an issued document.
     MUTABLE_AFTER_ISSUE = frozenset({"export_status", "exported_at", "export_run"})
+    # Set once after issue (the PDF is rendered after the issuing transaction), never changed.
+    WRITE_ONCE_AFTER_ISSUE = frozenset({"pdf", "pdf_sha256"})
 
     kind = models.CharField(_("type"), max_length=12, choices=InvoiceKind, default="invoice")
     status = models.CharField(_("status"), max_length=10, choices=InvoiceStatus, default="draft")
@@ -244,6 +254,9 @@ class Invoice(models.Model):
     net_ore = models.BigIntegerField(default=0)
     vat_ore = models.BigIntegerField(default=0)
     total_ore = models.BigIntegerField(default=0)
+    # The document as issued (kunde.lib.invoice_document.to_data): its PDF is made from this
+    # alone, after the issuing transaction commits (invoices.pdf.invoice_pdf_render).
+    printable = models.JSONField(default=dict, blank=True)
     pdf = models.FileField(upload_to="invoices/%Y/", null=True, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     export_status = models.CharField(

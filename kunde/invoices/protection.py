@@ -3,7 +3,8 @@
 `Invoice.save()`, `delete()` and the queryset guard single rows and ordinary querysets; the
 triggers hold for everything else (a plain `QuerySet.update()`, `_raw_delete()`, raw SQL).
 Only the operational fields in `Invoice.MUTABLE_AFTER_ISSUE` may change on an issued document,
-and its lines never change. A refused statement raises IntegrityError.
+the stored PDF (`Invoice.WRITE_ONCE_AFTER_ISSUE`) may be set once while it is empty, and the
+lines never change. A refused statement raises IntegrityError.
 
 The SQLite triggers name each protected column, and SQLite drops triggers when a migration
 rebuilds a table, so they are put back (from the current model) after every `migrate`.
@@ -29,8 +30,27 @@ def mutable_columns(invoice_model) -> list[str]:
     return sorted(f.column for f in fields if f.name in Invoice.MUTABLE_AFTER_ISSUE)
 
 
+def write_once_columns(invoice_model) -> list[str]:
+    from kunde.invoices.models import Invoice
+
+    fields = invoice_model._meta.concrete_fields
+    return sorted(f.column for f in fields if f.name in Invoice.WRITE_ONCE_AFTER_ISSUE)
+
+
+def _rewritten(write_once: list[str]) -> str:
+    """SQL condition: a write-once column that already had a value gets another one."""
+    return (
+        " OR ".join(
+            f'(COALESCE(OLD."{c}", \'\') <> \'\' AND NEW."{c}" IS DISTINCT FROM OLD."{c}")'
+            for c in write_once
+        )
+        or "FALSE"
+    )
+
+
 def _postgresql(invoice_model) -> list[str]:
-    mutable = ", ".join(f"'{column}'" for column in mutable_columns(invoice_model))
+    write_once = write_once_columns(invoice_model)
+    mutable = ", ".join(f"'{c}'" for c in mutable_columns(invoice_model) + write_once)
     # Whole rows compared as JSON without the mutable columns: a column added later is
     # protected without touching the trigger.
     return [
@@ -40,6 +60,7 @@ def _postgresql(invoice_model) -> list[str]:
         BEGIN
             IF OLD.status = 'issued' AND (
                 TG_OP = 'DELETE'
+                OR {_rewritten(write_once)}
                 OR (to_jsonb(OLD) - ARRAY[{mutable}]::text[])
                     IS DISTINCT FROM (to_jsonb(NEW) - ARRAY[{mutable}]::text[])
             ) THEN
@@ -73,9 +94,11 @@ def _postgresql(invoice_model) -> list[str]:
 
 
 def _sqlite(invoice_model) -> list[str]:
-    mutable = set(mutable_columns(invoice_model))
+    write_once = write_once_columns(invoice_model)
+    mutable = set(mutable_columns(invoice_model)) | set(write_once)
     columns = [f.column for f in invoice_model._meta.concrete_fields if f.column not in mutable]
     changed = " OR ".join(f'NEW."{column}" IS NOT OLD."{column}"' for column in columns)
+    changed += " OR " + _rewritten(write_once).replace("IS DISTINCT FROM", "IS NOT")
     refuse = f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
     return [
         f"""CREATE TRIGGER kunde_issued_invoice_update BEFORE UPDATE ON {INVOICE_TABLE}
@@ -124,3 +147,13 @@ def install_after_migrate(sender, using, plan=None, **kwargs) -> None:
     tables = connection.introspection.table_names()
     if INVOICE_TABLE in tables and LINE_TABLE in tables:
         install_triggers(connection)
+
+
+def lift_before_migrate(sender, using, **kwargs) -> None:
+    """pre_migrate, SQLite only: a migration that rebuilds the invoice table drops and renames
+    it, and SQLite refuses that while the line triggers name it. They come back after."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        remove_triggers(connection)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -28,8 +29,8 @@ from kunde.invoices.models import (
     InvoiceStatus,
     ReportColumns,
 )
-from kunde.payments.selectors import payment_states
-from kunde.payments.views import payment_status_text
+from kunde.payments.selectors import payment_states, with_open_ore
+from kunde.payments.status import payment_status_text
 
 CUSTOMER_REPORT = "customer_invoices"
 FINANCE_REPORT = "invoice_report"
@@ -82,7 +83,7 @@ COLUMNS = (
 )
 COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
 DEFAULT_COLUMNS = {
-    CUSTOMER_REPORT: ("number", "type", "date", "due_date", "total", "status"),
+    CUSTOMER_REPORT: ("number", "type", "date", "due_date", "total", "payment_status", "status"),
     FINANCE_REPORT: ("number", "type", "date", "due_date", "customer", "total", "status"),
 }
 # Columns that may be empty (drafts have no number or dates): empty sorts as "newest", so drafts
@@ -107,7 +108,12 @@ STATES = {
         _("Issued, do not transfer"),
         Q(status=InvoiceStatus.ISSUED, export_status=ExportStatus.DO_NOT_TRANSFER),
     ),
+    # By payment (see PAYMENT_STATES): invoices with something left to pay, and of those the
+    # ones past their due date.
+    "unpaid": (_("Unpaid"), Q(status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE)),
+    "overdue": (_("Overdue"), Q(status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE)),
 }
+PAYMENT_STATES = {"unpaid", "overdue"}
 DATE_INPUT_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y")
 DELIVERED = {DeliveryResult.SENT, DeliveryResult.QUEUED, DeliveryResult.PRINTED}
 ROW_FIELDS = (
@@ -233,6 +239,11 @@ class ReportParams:
             invoices = invoices.filter(kind=self.kind)
         if self.state:
             invoices = invoices.filter(STATES[self.state][1])
+        if self.state in PAYMENT_STATES:
+            # What is open comes from the payments app's one definition of it.
+            invoices = with_open_ore(invoices).filter(open_ore__gt=0)
+            if self.state == "overdue":
+                invoices = invoices.filter(due_date__lt=timezone.localdate())
         if self.date_from:
             invoices = invoices.filter(issue_date__gte=self.date_from)
         if self.date_to:

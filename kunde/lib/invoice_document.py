@@ -4,7 +4,7 @@ Built from the stored invoice by `invoices.documents.printable_invoice`; nothing
 database, so renderers can be tested with hand-made documents.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
@@ -90,3 +90,49 @@ class PrintableInvoice:
     credited_invoice_number: int | None = None
     credited_invoice_date: date | None = None
     hour_specification: list[HourLine] = field(default_factory=list)
+
+
+# Frozen at issue ------------------------------------------------------------------------------
+# An issued document keeps its PrintableInvoice as JSON, so that its PDF is made from what was
+# issued (not from today's project names or hour entries) whenever it is rendered.
+
+
+def to_data(doc: PrintableInvoice) -> dict:
+    """The document as JSON-ready data: decimals and dates as strings."""
+
+    def plain(value):
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        return value
+
+    return plain(asdict(doc))
+
+
+def from_data(data: dict) -> PrintableInvoice:
+    """The document `to_data` gave."""
+
+    def day(value):
+        return date.fromisoformat(value) if value else None
+
+    def decimal_fields(cls, row: dict) -> dict:
+        kinds = {f.name: f.type for f in fields(cls)}
+        return {k: Decimal(v) if kinds[k] is Decimal else v for k, v in row.items()}
+
+    values = decimal_fields(PrintableInvoice, data)
+    for name in ("issue_date", "due_date", "delivery_date", "credited_invoice_date"):
+        values[name] = day(values.get(name))
+    values["seller"] = Party(**data["seller"])
+    values["buyer"] = Party(**data["buyer"])
+    values["lines"] = [PrintLine(**decimal_fields(PrintLine, row)) for row in data["lines"]]
+    values["vat_groups"] = [VatGroup(**decimal_fields(VatGroup, g)) for g in data["vat_groups"]]
+    values["hour_specification"] = [
+        HourLine(**{**decimal_fields(HourLine, row), "date": day(row["date"])})
+        for row in data.get("hour_specification", [])
+    ]
+    return PrintableInvoice(**values)

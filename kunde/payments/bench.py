@@ -18,11 +18,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from kunde.accounts.models import Role, User
+from kunde.company.kid import kid_rule
 from kunde.company.models import Company
 from kunde.customers.models import Customer
 from kunde.demo.bench import planner_statistics_refresh
 from kunde.invoices.models import Invoice, InvoiceSeries
-from kunde.invoices.services import kid_rule
 from kunde.lib import kid as kid_lib
 from kunde.lib.ocr_giro import (
     OcrAssignment,

@@ -51,10 +51,10 @@ from django.utils.translation import gettext as _
 
 from kunde.activity.models import ActivityEntry
 from kunde.activity.services import log_activities
+from kunde.company.kid import kid_rule
 from kunde.company.models import Company
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
-from kunde.invoices.services import kid_rule
 from kunde.lib import kid as kid_lib
 from kunde.lib.money import format_money
 from kunde.payments.models import MatchRule, Payment, PaymentMethod

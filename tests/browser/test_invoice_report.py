@@ -74,11 +74,11 @@ def test_filter_choose_columns_reload_and_download(page, sign_in, finance, custo
     assert re.fullmatch(rf"fakturaer-{customer.number}-\d{{4}}-\d\d-\d\d\.xlsx",
                         download.suggested_filename)  # fmt: skip
     sheet = CalamineWorkbook.from_path(str(download.path())).get_sheet_by_index(0).to_python()
-    assert sheet[3] == ["No.", "Type", "Date", "Due date", "Total", "Status", "Export status",
-                        "KID"]  # fmt: skip
+    assert sheet[3] == ["No.", "Type", "Date", "Due date", "Total", "Payment status", "Status",
+                        "Export status", "KID"]  # fmt: skip
     assert sheet[4] == [
         note.number, "Credit note", date(2026, 3, 9), date(2026, 3, 9), note.total_ore / 100,
-        "Issued", "To transfer", note.kid,
+        "", "Issued", "To transfer", note.kid,
     ]  # fmt: skip
     assert sheet[5][0] == "Total" and sheet[5][4] == note.total_ore / 100
     assert len(sheet) == 6

@@ -13,6 +13,7 @@ from kunde.activity.models import ActivityEntry
 from kunde.customers.services import customer_create
 from kunde.invoices import services
 from kunde.invoices.models import Invoice, InvoiceLine, InvoiceSeries
+from kunde.invoices.tests.helpers import issue_with_pdf
 from kunde.projects.models import Project, TimeEntry
 
 JSON = "application/json"
@@ -62,7 +63,7 @@ def _draft(customer, finance, lines=LINES):
 @pytest.fixture
 def invoice(draft, finance):
     """Invoice 1 of 24 November 2026: 12 500 kr at 25 % and 500 kr at 12 %, 16 185 kr in all."""
-    return services.invoice_issue(actor=finance, invoice=draft, issue_date=date(2026, 11, 24))
+    return issue_with_pdf(actor=finance, invoice=draft, issue_date=date(2026, 11, 24))
 
 
 # List ---------------------------------------------------------------------------------------
@@ -460,10 +461,16 @@ def test_a_bad_vat_rate_is_explained(client, token_for, finance, company, custom
 # Issue --------------------------------------------------------------------------------------
 
 
-def test_finance_issues_a_draft(client, token_for, finance, customer, draft):
-    response = client.post(
-        _url(draft, "issue"), {"issue_date": "2026-11-24"}, content_type=JSON, **token_for(finance)
-    )
+def test_finance_issues_a_draft(
+    client, token_for, finance, customer, draft, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url(draft, "issue"),
+            {"issue_date": "2026-11-24"},
+            content_type=JSON,
+            **token_for(finance),
+        )
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["number"], body["kid"]) == ("issued", 1, "00000018")
@@ -472,7 +479,11 @@ def test_finance_issues_a_draft(client, token_for, finance, customer, draft):
     assert body["pdf_url"] == f"/api/v1/invoices/{draft.pk}/pdf"
     draft.refresh_from_db()
     assert (draft.status, draft.number, draft.issued_by) == ("issued", 1, finance)
-    assert body["pdf_sha256"] == draft.pdf_sha256 != ""
+    # The PDF is rendered once the issue has committed (here: as the block above ends).
+    assert (body["pdf_status"], body["pdf_sha256"]) == ("being_prepared", "")
+    assert len(draft.pdf_sha256) == 64
+    body = client.get(_url(draft), **token_for(finance)).json()
+    assert (body["pdf_status"], body["pdf_sha256"]) == ("stored", draft.pdf_sha256)
     assert InvoiceSeries.objects.get().next_number == 2
     entry = ActivityEntry.objects.get(action="invoice.issued")
     assert (entry.customer, entry.actor) == (customer, finance)
@@ -763,3 +774,33 @@ def test_the_openapi_document_describes_the_invoice_paths(client, token_for, rea
     assert {"lines", "kid", "total_ore", "credit_notes", "pdf_url", "export_status"} <= set(
         properties
     )
+
+
+def test_a_pdf_being_prepared_answers_409_with_retry_after(client, token_for, finance, draft):
+    issued = services.invoice_issue(actor=finance, invoice=draft)  # not committed: no PDF yet
+    response = client.get(_url(issued, "pdf"), **token_for(finance))
+    assert response.status_code == 409
+    assert response["Retry-After"] == "2"
+    assert "being prepared" in response.json()["detail"]
+    assert client.get(_url(issued), **token_for(finance)).json()["pdf_status"] == "being_prepared"
+
+
+def test_issue_and_send_is_the_same_service_as_the_page(
+    client, token_for, finance, draft, mailoutbox, monkeypatch
+):
+    calls = []
+    real = services.invoice_issue_and_send
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "invoice_issue_and_send", spy)
+    response = client.post(
+        _url(draft, "issue"), {"send": True}, content_type=JSON, **token_for(finance)
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "issued" and body["not_sent"] == ""
+    assert (body["delivery"]["channel"], body["delivery"]["result"]) == ("email", "sent")
+    assert len(calls) == 1 and len(mailoutbox) == 1

@@ -71,3 +71,24 @@ def test_invoicing_defaults_are_logged_with_the_company_changes(admin):
     assert change.area == CompanyArea.INVOICING
     assert change.changes["credit_days"]["old"] == ""
     assert change.changes["credit_days"]["new"] == "20"
+
+
+def test_the_service_refuses_a_kid_rule_that_repeats_kids(admin):
+    with pytest.raises(ValidationError, match="same KID") as error:
+        company_update(
+            actor=admin,
+            data={"kid_customer_digits": 5, "kid_invoice_digits": 0},
+            area=CompanyArea.KID,
+        )
+    assert error.value.error_dict["__all__"][0].code == "kid_not_unique"
+    assert Company.load().kid_invoice_digits == 7
+    assert not CompanyChange.objects.exists()
+
+
+def test_without_kid_the_digits_do_not_matter(admin):
+    company_update(
+        actor=admin,
+        data={"kid_enabled": False, "kid_customer_digits": 5, "kid_invoice_digits": 0},
+        area=CompanyArea.KID,
+    )
+    assert Company.load().kid_invoice_digits == 0

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.utils import translation
 
 from kunde.company.models import Company
 from kunde.invoices.models import InvoiceOptions
@@ -184,3 +185,30 @@ def test_everyone_sees_the_history_of_changes_newest_first(client_for, admin, re
     assert "Credit days – → 21" in history
     assert "KID check digit MOD10 (Luhn) → MOD11" in history
     assert history.count(admin.get_full_name()) == 2
+
+
+def test_a_kid_of_customer_digits_only_is_refused_in_the_form(client_for, admin, db):
+    response = client_for(admin).post(
+        "/company/", _kid(kid_customer_digits="5", kid_invoice_digits="0")
+    )
+    assert response.status_code == 200
+    [message] = response.context["kid_form"].non_field_errors()
+    assert "would give all invoices of a customer the same KID" in message
+    company = Company.load()
+    assert (company.kid_invoice_digits, company.kid_customer_digits) == (7, 0)
+
+
+def test_the_refusal_is_in_norwegian_for_a_norwegian_user(client_for, admin, db):
+    response = client_for(admin).post(
+        "/company/",
+        _kid(kid_customer_digits="5", kid_invoice_digits="0"),
+        HTTP_ACCEPT_LANGUAGE="nb",
+    )
+    assert "samme KID" in response.content.decode()
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A request in Norwegian leaves Norwegian active in the thread; later tests expect English."""
+    with translation.override("en"):
+        yield

@@ -13,6 +13,7 @@ from kunde.activity.models import ActivityEntry
 from kunde.customers.models import Customer
 from kunde.invoices import delivery, services
 from kunde.invoices.models import DeliveryAttempt, Invoice, InvoiceOptions
+from kunde.invoices.tests.helpers import issue_with_pdf
 
 # Mail backends standing in for a mail server that fails in the ways a real one does.
 
@@ -64,7 +65,7 @@ def backend(cls) -> str:
 
 @pytest.fixture
 def invoice(draft, finance):
-    return services.invoice_issue(actor=finance, invoice=draft)
+    return issue_with_pdf(actor=finance, invoice=draft)
 
 
 def set_customer(customer, **fields):
@@ -72,6 +73,7 @@ def set_customer(customer, **fields):
 
 
 def stored_bytes(invoice) -> bytes:
+    invoice.refresh_from_db()  # the PDF is stored after issue, by delivery if not before
     with invoice.pdf.open("rb") as file:
         return file.read()
 

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from kunde.activity.models import ActivityEntry
 from kunde.invoices import services
 from kunde.invoices.models import Invoice, InvoiceLine, InvoiceSeries
+from kunde.invoices.tests.helpers import issue_with_pdf
 from kunde.lib.money import ore_to_kroner
 from kunde.projects.models import TimeEntry
 
@@ -72,7 +73,7 @@ def _editor_post(invoice, lines: list[dict], **header) -> dict:
 
 
 def _issue(invoice, actor):
-    return services.invoice_issue(actor=actor, invoice=invoice, issue_date=date(2026, 11, 24))
+    return issue_with_pdf(actor=actor, invoice=invoice, issue_date=date(2026, 11, 24))
 
 
 def _page(response) -> str:
@@ -820,3 +821,31 @@ def test_issue_only_sends_nothing(client_for, finance, draft, mailoutbox):
     draft.refresh_from_db()
     assert draft.is_issued
     assert mailoutbox == []
+
+
+# The PDF after issue ------------------------------------------------------------------------
+
+
+def test_a_pdf_not_yet_stored_is_being_prepared_on_the_page(client_for, finance, draft):
+    issued = services.invoice_issue(actor=finance, invoice=draft)  # not committed: no PDF yet
+    client = client_for(finance)
+    page = _page(client.get(f"/invoices/{issued.pk}/"))
+    assert "PDF being prepared" in page
+    response = client.get(f"/invoices/{issued.pk}/pdf/")
+    assert response.status_code == 202 and response["Refresh"] == "2"
+    assert "PDF being prepared" in response.content.decode()
+
+
+def test_issue_and_send_on_the_page_is_one_service_call(client_for, finance, draft, monkeypatch):
+    calls = []
+    real = services.invoice_issue_and_send
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "invoice_issue_and_send", spy)
+    response = client_for(finance).post(f"/invoices/{draft.pk}/issue/", {"send": "1"})
+    assert response.status_code == 302
+    assert [c["invoice"].pk for c in calls] == [draft.pk]
+    assert draft.deliveries.get().result == "sent"

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from kunde.invoices import services
 from kunde.invoices.models import Invoice
+from kunde.invoices.tests.helpers import issue_with_pdf
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +19,7 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def invoice(draft, finance):
-    return services.invoice_issue(actor=finance, invoice=draft, issue_date=date(2026, 11, 24))
+    return issue_with_pdf(actor=finance, invoice=draft, issue_date=date(2026, 11, 24))
 
 
 def _stored(invoice) -> bytes:
@@ -38,7 +39,7 @@ def test_it_writes_the_stored_pdf(invoice, tmp_path):
 
 
 def test_it_writes_a_credit_note_too(invoice, finance, tmp_path):
-    credit_note = services.invoice_issue(
+    credit_note = issue_with_pdf(
         actor=finance, invoice=services.credit_note_create(actor=finance, invoice=invoice)
     )
     out = tmp_path / "kreditnota-2.pdf"

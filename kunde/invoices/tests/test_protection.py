@@ -102,3 +102,17 @@ def test_flush_empties_the_database_and_keeps_the_protection(draft, finance):
         customer=buyer, created_by=user, status="issued", number=1, issue_date="2026-01-01"
     )
     refused(lambda: plain(Invoice).filter(pk=again.pk).update(total_ore=5))
+
+
+def test_the_pdf_is_attached_once_after_issue_and_never_replaced(issued):
+    """The PDF is rendered after the issuing transaction, so the row gets it once; after that
+    the database refuses another file or hash."""
+    from kunde.invoices.pdf import invoice_pdf_render
+
+    invoice_pdf_render(issued.pk)
+    stored = Invoice.objects.get(pk=issued.pk)
+    assert stored.pdf and len(stored.pdf_sha256) == 64
+    refused(lambda: plain(Invoice).filter(pk=issued.pk).update(pdf="invoices/other.pdf"))
+    refused(lambda: plain(Invoice).filter(pk=issued.pk).update(pdf_sha256="0" * 64))
+    refused(lambda: plain(Invoice).filter(pk=issued.pk).update(pdf=""))
+    assert Invoice.objects.get(pk=issued.pk).pdf_sha256 == stored.pdf_sha256

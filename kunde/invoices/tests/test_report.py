@@ -14,7 +14,7 @@ from kunde.invoices.models import DeliveryAttempt, Invoice, ReportColumns
 from kunde.invoices.report import CUSTOMER_REPORT, FINANCE_REPORT, ReportParams
 from kunde.projects.models import Project
 
-DEFAULT_KEYS = ["number", "type", "date", "due_date", "total", "status"]
+DEFAULT_KEYS = ["number", "type", "date", "due_date", "total", "payment_status", "status"]
 
 
 def make_invoices(customer, user, count, *, start=date(2026, 1, 1), step=1, **fields):

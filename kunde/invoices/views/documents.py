@@ -2,7 +2,6 @@
 its PDF, and credit an issued invoice. Every change is one call to `invoices.services`."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 from babel.numbers import format_decimal
@@ -12,16 +11,13 @@ from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kunde.accounts.decorators import role_required
-from kunde.company.models import Company
 from kunde.customers.models import Customer
 from kunde.invoices import services
-from kunde.invoices.delivery import invoice_deliveries, invoice_send
-from kunde.invoices.documents import buyer_snapshot, printable_invoice, seller_snapshot
+from kunde.invoices.delivery import invoice_deliveries
 from kunde.invoices.forms_documents import (
     VAT_CHOICES,
     CreditForm,
@@ -40,9 +36,8 @@ from kunde.invoices.models import (
     IssuedDocumentError,
 )
 from kunde.invoices.options import effective_options
-from kunde.lib.invoice_pdf import render_invoice_pdf
+from kunde.invoices.pdf import pdf_is_stored
 from kunde.lib.vat import document_totals
-from kunde.payments.views.invoice import invoice_payment_context
 
 VAT_LABELS = dict(VAT_CHOICES)
 
@@ -324,8 +319,6 @@ def _render_document(request, invoice: Invoice):
     if invoice.kind == InvoiceKind.INVOICE and invoice.is_issued:
         context["credit_notes"] = list(invoice.credit_notes.order_by("id"))
         context["credit_remaining_ore"] = services.credit_remaining_ore(invoice)
-        # Payments: their list, paid / open, and finance's form (kunde.payments).
-        context.update(invoice_payment_context(request, invoice))
     return render(request, "invoices/documents/detail.html", context)
 
 
@@ -335,33 +328,35 @@ def _render_document(request, invoice: Invoice):
 @require_POST
 @role_required("can_manage_finance")
 def invoice_issue(request, invoice_id: int):
+    """Issue, or with `send` "issue and send": one service call either way."""
     invoice = _document_or_404(invoice_id)
     if invoice.is_issued:
         messages.error(request, _("%(doc)s is already issued.") % {"doc": invoice})
         return redirect("invoices:invoice_detail", invoice.pk)
     try:
-        issued = services.invoice_issue(actor=request.user, invoice=invoice)
+        if request.POST.get("send"):
+            result = services.invoice_issue_and_send(actor=request.user, invoice=invoice)
+            issued = result.invoice
+        else:
+            issued = services.invoice_issue(actor=request.user, invoice=invoice)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, _("Not issued: %(reason)s") % {"reason": message})
         return redirect("invoices:invoice_detail", invoice.pk)
     messages.success(request, _("%(doc)s issued.") % {"doc": issued})
     if request.POST.get("send"):
-        _send_after_issue(request, issued)
+        _report_sending(request, result)
     return redirect("invoices:invoice_detail", issued.pk)
 
 
-def _send_after_issue(request, invoice: Invoice) -> None:
-    """Deliver by the customer's preferred channel; the invoice stays issued whatever happens."""
-    try:
-        attempt = invoice_send(actor=request.user, invoice=invoice)
-    except ValidationError as exc:
-        messages.warning(request, _("Not sent: %(reason)s") % {"reason": " ".join(exc.messages)})
-        return
-    if attempt.result == DeliveryResult.FAILED:
-        messages.error(request, _("Sending failed: %(error)s") % {"error": attempt.error})
+def _report_sending(request, result: services.IssuedAndSent) -> None:
+    """How the delivery after issue went; the invoice stays issued whatever happened."""
+    if result.attempt is None:
+        messages.warning(request, _("Not sent: %(reason)s") % {"reason": result.not_sent})
+    elif result.attempt.result == DeliveryResult.FAILED:
+        messages.error(request, _("Sending failed: %(error)s") % {"error": result.attempt.error})
     else:
-        messages.success(request, attempt.get_result_display())
+        messages.success(request, result.attempt.get_result_display())
 
 
 @require_POST
@@ -387,11 +382,18 @@ def invoice_delete(request, invoice_id: int):
 
 @require_GET
 def invoice_pdf(request, invoice_id: int):
-    """An issued document's stored PDF, byte for byte; a draft's preview, made on the fly."""
+    """An issued document's stored PDF, byte for byte (or, in the moments after issue, a page
+    saying it is being prepared); a draft's preview, made as issuing would make it."""
     invoice = _document_or_404(invoice_id)
     if invoice.is_issued:
-        if not invoice.pdf:
-            raise Http404(_("The stored PDF of this document is missing."))
+        if not pdf_is_stored(invoice):
+            response = render(
+                request, "invoices/documents/pdf_being_prepared.html", {"invoice": invoice}
+            )
+            response.status_code = 202
+            response["Refresh"] = "2"  # the browser asks again until the PDF is there
+            response["Retry-After"] = "2"
+            return response
         try:
             with invoice.pdf.open("rb") as stored:
                 content = stored.read()
@@ -400,20 +402,14 @@ def invoice_pdf(request, invoice_id: int):
         prefix = "faktura" if invoice.kind == InvoiceKind.INVOICE else "kreditnota"
         filename = f"{prefix}-{invoice.number}.pdf"
     else:
-        content = render_invoice_pdf(printable_invoice(_as_if_issued_today(invoice)))
+        try:
+            content = services.invoice_preview_pdf(invoice=invoice)
+        except ValidationError as exc:
+            return _refuse(request, invoice, " ".join(exc.messages))
         filename = f"utkast-{invoice.pk}.pdf"
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
-
-
-def _as_if_issued_today(draft: Invoice) -> Invoice:
-    """The draft with the parties and dates it would get if issued today. Not saved."""
-    draft.seller = seller_snapshot(Company.load())
-    draft.buyer = buyer_snapshot(draft.customer)
-    draft.issue_date = timezone.localdate()
-    draft.due_date = draft.issue_date + timedelta(days=draft.credit_days)
-    return draft
 
 
 # Crediting ------------------------------------------------------------------------------------

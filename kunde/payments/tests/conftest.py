@@ -3,9 +3,9 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from kunde.company.kid import kid_rule
 from kunde.company.models import Company
 from kunde.invoices.models import Invoice, InvoiceSeries
-from kunde.invoices.services import kid_rule
 from kunde.lib import kid as kid_lib
 from kunde.lib.ocr_giro import (
     OcrAssignment,

@@ -337,8 +337,8 @@ def test_two_imports_of_the_same_file_at_once_book_it_once(finance, company, cus
 def _bulk_invoices(company, customer, finance, count):
     from django.utils import timezone
 
+    from kunde.company.kid import kid_rule
     from kunde.invoices.models import Invoice
-    from kunde.invoices.services import kid_rule
     from kunde.lib.kid import make_kid
 
     rule = kid_rule(company)

@@ -301,7 +301,7 @@ def customer_kid_rule(company):
 
 
 def customer_kid(company, customer):
-    from kunde.invoices.services import kid_rule
+    from kunde.company.kid import kid_rule
     from kunde.lib import kid as kid_lib
 
     return kid_lib.make_kid(kid_rule(company), invoice_number=0, customer_number=customer.number)
@@ -363,7 +363,7 @@ def test_a_customer_kid_with_nothing_open_is_all_credit(customer_kid_rule, custo
 def test_a_kid_naming_no_customer_or_a_credit_note_stays_unmatched(
     customer_kid_rule, make_invoice, finance
 ):
-    from kunde.invoices.services import kid_rule
+    from kunde.company.kid import kid_rule
     from kunde.lib import kid as kid_lib
 
     invoice = make_invoice(100_000)
@@ -377,7 +377,7 @@ def test_a_kid_naming_no_customer_or_a_credit_note_stays_unmatched(
 
 
 def test_without_customer_digits_a_customer_kid_is_not_looked_for(company, customer, finance):
-    from kunde.invoices.services import kid_rule
+    from kunde.company.kid import kid_rule
     from kunde.lib import kid as kid_lib
 
     rule = kid_rule(company)

@@ -14,7 +14,7 @@ from kunde.invoices.models import Invoice, InvoiceKind
 from kunde.lib.money import format_money
 from kunde.payments import selectors, services
 from kunde.payments.forms import PaymentForm, WriteOffForm, add_service_errors
-from kunde.payments.views import payment_status_text
+from kunde.payments.status import payment_status_text
 
 
 def _invoice_or_404(invoice_id: int) -> Invoice:

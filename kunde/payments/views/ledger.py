@@ -34,7 +34,7 @@ from kunde.lib.numbers import format_bank_account
 from kunde.payments import selectors, services
 from kunde.payments.forms import DATE_INPUT_FORMATS, CreditApplyForm, CreditRefundForm
 from kunde.payments.models import MatchRule, PaymentMethod
-from kunde.payments.views import payment_status_text
+from kunde.payments.status import payment_status_text
 
 PER_PAGE = 50
 STATEMENT_CHUNK = 2000

@@ -12,6 +12,7 @@ from kunde.demo.bench import (
     bench_run,
 )
 from kunde.demo.benchdb import bench_database_path, bench_size
+from kunde.invoices.bench import bench_issuing
 from kunde.payments.bench import bench_payment_import
 
 
@@ -71,3 +72,8 @@ class Command(BaseCommand):
             payment_import["seconds"] / payment_import["parse_seconds"], 2
         )
         self.stdout.write(json.dumps(payment_import, ensure_ascii=False))
+        issuing = bench_issuing(
+            count=300 if quick else 1000,
+            log=lambda message: self.stderr.write(message, style_func=str),
+        )
+        self.stdout.write(json.dumps(issuing, ensure_ascii=False))
