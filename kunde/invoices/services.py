@@ -281,7 +281,6 @@ def invoice_draft_create(
             customer=customer,
             actor=actor,
             action="invoice.draft_created",
-            summary=_("Invoice draft created"),
         )
     return invoice
 
@@ -323,7 +322,7 @@ def invoice_draft_update(*, actor, invoice: Invoice, header: dict, lines: list[d
             customer=invoice.customer,
             actor=actor,
             action="invoice.draft_updated",
-            summary=_("%(doc)s changed") % {"doc": invoice},
+            params={"doc": invoice.activity_ref()},
         )
     return invoice
 
@@ -338,7 +337,6 @@ def invoice_draft_delete(*, actor, invoice: Invoice) -> None:
             customer=customer,
             actor=actor,
             action="invoice.draft_deleted",
-            summary=_("Invoice draft deleted"),
         )
 
 
@@ -462,7 +460,7 @@ def credit_note_create(
             customer=invoice.customer,
             actor=actor,
             action="credit_note.draft_created",
-            summary=_("Credit note draft for %(doc)s created") % {"doc": invoice},
+            params={"doc": invoice.activity_ref()},
         )
     return credit_note
 
@@ -592,8 +590,12 @@ def invoice_issue(*, actor, invoice: Invoice, issue_date: date | None = None) ->
             customer=invoice.customer,
             actor=actor,
             action=f"{invoice.kind}.issued",
-            summary=_("%(doc)s issued, total %(total)s")
-            % {"doc": invoice, "total": f"{invoice.total_ore / 100:.2f}"},
+            params={
+                "doc": invoice.activity_ref(),
+                "issue_date": invoice.issue_date,
+                "total_ore": invoice.total_ore,
+            },
+            on=invoice.issue_date if invoice.issue_date != timezone.localdate() else None,
         )
     return invoice
 
