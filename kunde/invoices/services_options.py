@@ -80,12 +80,6 @@ FIELD_VALIDATORS = {
 # Invoicing options -----------------------------------------------------------------------------
 
 
-def option_labels() -> dict[str, str]:
-    labels = {f: str(InvoiceOptions._meta.get_field(f).verbose_name) for f in OPTION_FIELDS}
-    labels["invoice_fee_ore"] = _("invoice fee")
-    return labels
-
-
 def option_display(name: str, value) -> str:
     """A setting's value as a person reads it ("" for "not set")."""
     if value is None or value == "":
@@ -153,10 +147,6 @@ def _options_update(*, row: InvoiceOptions, data: dict) -> dict:
     if changes:
         row.save()
     return changes
-
-
-def _changed_summary(changes: dict) -> str:
-    return ", ".join(change["label"] for change in changes.values())
 
 
 def customer_options_update(*, actor, customer: Customer, data: dict) -> InvoiceOptions:
