@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect, sync_playwright
 
 from conftest import PASSWORD
@@ -28,6 +29,9 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 TIMEOUT_MS = 10_000
+# The browser's locale picks the interface language: Django's LocaleMiddleware reads the
+# Accept-Language header that Chromium sends for it (there is no per-user language setting).
+BROWSER_LOCALES = {"en": "en-GB", "nb": "nb-NO"}
 
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -53,11 +57,32 @@ def browser():
 
 
 @pytest.fixture
-def page(request, browser, live_server):
-    """A page in a fresh browser context, pointed at the live server. Fails the test on any
-    uncaught JavaScript error, and leaves a screenshot of the last page, pass or fail."""
+def language(request):
+    """The interface language of the browser: English, or each of `BROWSER_LOCALES` for a test
+    marked `@both_languages` (tests/browser/languages.py)."""
+    return getattr(request, "param", "en")
+
+
+@pytest.fixture
+def t(language):
+    """t("Sign in") is the text the page shows for a message id in the test's language."""
+
+    def t(message: str) -> str:
+        with translation.override(language):
+            return translation.gettext(message)
+
+    return t
+
+
+@pytest.fixture
+def page(request, browser, live_server, language):
+    """A page in a fresh browser context, pointed at the live server, in the test's language.
+    Fails the test on any uncaught JavaScript error, and leaves a screenshot of the last page,
+    pass or fail."""
     context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
+        base_url=live_server.url,
+        locale=BROWSER_LOCALES[language],
+        viewport={"width": 1280, "height": 900},
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -75,15 +100,15 @@ def page(request, browser, live_server):
 
 
 @pytest.fixture
-def sign_in(page):
+def sign_in(page, t):
     """sign_in(user) signs in through the login form and waits for the page it lands on."""
 
     def sign_in(user, password=PASSWORD):
         if "/accounts/login/" not in page.url:
             page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        page.locator("#id_username").fill(user.username)
+        page.locator("#id_password").fill(password)
+        page.get_by_role("button", name=t("Sign in")).click()
         expect(page.locator(".whoami")).to_contain_text(str(user))
         return page
 

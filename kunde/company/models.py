@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kunde.activity.messages import describe_changes
 from kunde.company.kid import kid_rule
 from kunde.customers.validators import (
     normalized,
@@ -139,6 +140,14 @@ class CompanyChange(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.area}"
 
     @property
-    def summary(self) -> str:
-        """What changed, as an activity entry's summary (the page shows both alike)."""
+    def text(self) -> str:
+        """What changed, as an activity entry's text (the page shows both alike)."""
         return str(self.get_area_display())
+
+    @property
+    def shown_changes(self) -> dict:
+        """The fields old -> new, named and formatted in the reader's language."""
+        model = (
+            "invoices.InvoiceOptions" if self.area == CompanyArea.INVOICING else "company.Company"
+        )
+        return describe_changes("", self.changes, model_label=model)

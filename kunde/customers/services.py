@@ -87,22 +87,11 @@ def _contact_names(customer: Customer) -> list[str]:
 
 
 def _snapshot(customer: Customer, tags) -> dict:
-    """The editable values as a person reads them (choice labels, not codes), for the log."""
-    values = {
-        field: getattr(customer, f"get_{field}_display")()
-        if Customer._meta.get_field(field).choices
-        else getattr(customer, field)
-        for field in EDITABLE_FIELDS
-    }
+    """The editable values for the log (choice codes: the page shows their labels)."""
+    values = {field: getattr(customer, field) for field in EDITABLE_FIELDS}
     values["account_manager"] = str(customer.account_manager) if customer.account_manager else None
     values["tags"] = sorted(tag.name for tag in tags)
     return values
-
-
-def _labels() -> dict[str, str]:
-    labels = {f: str(Customer._meta.get_field(f).verbose_name) for f in EDITABLE_FIELDS}
-    labels["tags"] = str(_("tags"))
-    return labels
 
 
 def customer_create(*, actor, data: dict, tags=(), allow_duplicate_organization=False) -> Customer:
@@ -126,7 +115,6 @@ def customer_create(*, actor, data: dict, tags=(), allow_duplicate_organization=
                     customer=customer,
                     actor=actor,
                     action="customer.created",
-                    summary=_("Customer created"),
                 )
             return customer
         except IntegrityError:
@@ -171,7 +159,7 @@ def customer_update(
         ):
             _check_duplicate_organization(fresh, allow_duplicate_organization)
         new_tags = old_tags if tags is None else list(tags)
-        changes = field_changes(before, _snapshot(fresh, new_tags), _labels())
+        changes = field_changes(before, _snapshot(fresh, new_tags))
         if not changes:
             return fresh
         fresh.refresh_derived_fields(_contact_names(fresh))
@@ -183,8 +171,7 @@ def customer_update(
             customer=fresh,
             actor=actor,
             action="customer.updated",
-            summary=_("Changed %(fields)s")
-            % {"fields": ", ".join(c["label"] for c in changes.values())},
+            params={"fields": list(changes)},
             changes=changes,
         )
     return fresh
@@ -217,7 +204,7 @@ def contact_add(*, actor, customer: Customer, data: dict) -> Contact:
             customer=customer,
             actor=actor,
             action="contact.added",
-            summary=_("Contact %(name)s added") % {"name": contact.name},
+            params={"name": contact.name},
         )
     return contact
 
@@ -228,14 +215,13 @@ def contact_update(*, actor, contact: Contact, data: dict) -> Contact:
         for field, value in data.items():
             setattr(contact, field, value)
         _save_contact(contact)
-        labels = {f: str(Contact._meta.get_field(f).verbose_name) for f in CONTACT_FIELDS}
-        changes = field_changes(before, {f: getattr(contact, f) for f in CONTACT_FIELDS}, labels)
+        changes = field_changes(before, {f: getattr(contact, f) for f in CONTACT_FIELDS})
         if changes:
             log_activity(
                 customer=contact.customer,
                 actor=actor,
                 action="contact.updated",
-                summary=_("Contact %(name)s changed") % {"name": contact.name},
+                params={"name": contact.name},
                 changes=changes,
             )
     return contact
@@ -250,7 +236,7 @@ def contact_remove(*, actor, contact: Contact) -> None:
             customer=customer,
             actor=actor,
             action="contact.removed",
-            summary=_("Contact %(name)s removed") % {"name": contact.name},
+            params={"name": contact.name},
         )
 
 
@@ -269,7 +255,7 @@ def _clean_note_text(text: str) -> str:
 def note_add(*, actor, customer: Customer, text: str) -> Note:
     with transaction.atomic():
         note = Note.objects.create(customer=customer, author=actor, text=_clean_note_text(text))
-        log_activity(customer=customer, actor=actor, action="note.added", summary=_("Note added"))
+        log_activity(customer=customer, actor=actor, action="note.added")
     return note
 
 
@@ -284,8 +270,7 @@ def note_update(*, actor, note: Note, text: str) -> Note:
             customer=note.customer,
             actor=actor,
             action="note.updated",
-            summary=_("Note changed"),
-            changes={"text": {"label": str(_("note")), "old": old, "new": note.text}},
+            changes={"text": {"old": old, "new": note.text}},
         )
     return note
 
@@ -298,8 +283,7 @@ def note_delete(*, actor, note: Note) -> None:
             customer=note.customer,
             actor=actor,
             action="note.deleted",
-            summary=_("Note deleted"),
-            changes={"text": {"label": str(_("note")), "old": note.text, "new": ""}},
+            changes={"text": {"old": note.text, "new": ""}},
         )
 
 

@@ -254,7 +254,6 @@ class _Builder:
                 actor_id=self.admin.pk,
                 at=created_at,
                 action="customer.created",
-                summary="Kunde opprettet",
                 changes={},
             )
         )

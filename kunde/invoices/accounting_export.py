@@ -247,8 +247,7 @@ def accounting_export_run(*, actor) -> AccountingExport | None:
                 customer=customer,
                 actor=actor,
                 action="invoice.exported",
-                summary=_("%(count)d document(s) transferred to accounting (export %(run)d)")
-                % {"count": len(docs), "run": run.pk},
+                params={"count": len(docs), "run": run.pk},
                 changes=_status_changes(docs, ExportStatus.TRANSFERRED),
             )
     return run
@@ -256,10 +255,12 @@ def accounting_export_run(*, actor) -> AccountingExport | None:
 
 def _status_changes(documents: list[Invoice], new: str) -> dict:
     return {
+        # Per document: its name and the status codes, worded when shown.
         f"export_status_{doc.pk}": {
-            "label": str(doc),
-            "old": str(ExportStatus(doc.export_status).label),
-            "new": str(ExportStatus(new).label),
+            "doc": doc.activity_ref(),
+            "field": "export_status",
+            "old": doc.export_status,
+            "new": new,
         }
         for doc in documents
     }
@@ -318,8 +319,7 @@ def export_status_change(*, actor, customer, document_ids, status: str) -> list[
             customer=customer,
             actor=actor,
             action="invoice.export_status_changed",
-            summary=_("Export status set to “%(status)s” on %(count)d document(s)")
-            % {"status": ExportStatus(status).label, "count": len(changed)},
+            params={"export_status": status, "count": len(changed)},
             changes=_status_changes(changed, status),
         )
         for doc in changed:

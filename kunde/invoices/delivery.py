@@ -314,8 +314,7 @@ def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> D
                 customer=customer,
                 actor=actor,
                 action=f"{invoice.kind}.letter_queued",
-                summary=(_("%(doc)s added to the print queue") % {"doc": invoice})
-                + _unknown_note(after_unknown, prefix="; "),
+                params={"doc": invoice.activity_ref(), "again": after_unknown},
             )
             return attempt
         addresses = email_addresses(invoice)
@@ -339,21 +338,19 @@ def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> D
         attempt.error = error
         attempt.finished_at = timezone.now()
         attempt.save(update_fields=["result", "error", "finished_at"])
+        params = {
+            "doc": invoice.activity_ref(),
+            "to": str(addresses),
+            "ehf_by_email": customer.invoice_delivery == InvoiceDelivery.EHF,
+            "again": after_unknown,
+        }
         if error:
-            summary = _("%(doc)s could not be e-mailed to %(to)s: %(error)s") % {
-                "doc": invoice,
-                "to": addresses,
-                "error": error,
-            }
-        else:
-            summary = _("%(doc)s e-mailed to %(to)s") % {"doc": invoice, "to": addresses}
-        if note:
-            summary += f" ({note})"
+            params["error"] = error
         log_activity(
             customer=customer,
             actor=actor,
             action=f"{invoice.kind}.{'send_failed' if error else 'sent'}",
-            summary=summary[:300],
+            params=params,
         )
     return attempt
 
@@ -409,6 +406,6 @@ def print_queue_mark_printed(*, actor, attempt_ids) -> list[DeliveryAttempt]:
                 customer=attempt.invoice.customer,
                 actor=actor,
                 action=f"{attempt.invoice.kind}.printed",
-                summary=_("%(doc)s printed for sending by letter") % {"doc": attempt.invoice},
+                params={"doc": attempt.invoice.activity_ref()},
             )
     return attempts

@@ -339,6 +339,10 @@ class Invoice(models.Model):
     def is_issued(self) -> bool:
         return self.status == InvoiceStatus.ISSUED
 
+    def activity_ref(self) -> dict:
+        """The document as an activity entry names it (worded when shown)."""
+        return {"kind": self.kind, "number": self.number}
+
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")

@@ -80,12 +80,6 @@ FIELD_VALIDATORS = {
 # Invoicing options -----------------------------------------------------------------------------
 
 
-def option_labels() -> dict[str, str]:
-    labels = {f: str(InvoiceOptions._meta.get_field(f).verbose_name) for f in OPTION_FIELDS}
-    labels["invoice_fee_ore"] = _("invoice fee")
-    return labels
-
-
 def option_display(name: str, value) -> str:
     """A setting's value as a person reads it ("" for "not set")."""
     if value is None or value == "":
@@ -111,8 +105,9 @@ def options_set_count(row: InvoiceOptions | None) -> int:
     return sum(getattr(row, name) not in (None, "") for name in OPTION_FIELDS)
 
 
-def _snapshot(row: InvoiceOptions) -> dict[str, str]:
-    return {name: option_display(name, getattr(row, name)) for name in OPTION_FIELDS}
+def _snapshot(row: InvoiceOptions) -> dict:
+    # Raw values: the activity log words them (choice labels, money) in the reader's language.
+    return {name: getattr(row, name) for name in OPTION_FIELDS}
 
 
 def _clean_options(row: InvoiceOptions) -> None:
@@ -148,14 +143,10 @@ def _options_update(*, row: InvoiceOptions, data: dict) -> dict:
         # An empty value means "as the level above".
         setattr(row, name, None if value == "" else value)
     _clean_options(row)
-    changes = field_changes(before, _snapshot(row), option_labels())
+    changes = field_changes(before, _snapshot(row))
     if changes:
         row.save()
     return changes
-
-
-def _changed_summary(changes: dict) -> str:
-    return ", ".join(change["label"] for change in changes.values())
 
 
 def customer_options_update(*, actor, customer: Customer, data: dict) -> InvoiceOptions:
@@ -173,8 +164,7 @@ def customer_options_update(*, actor, customer: Customer, data: dict) -> Invoice
                 customer=customer,
                 actor=actor,
                 action="invoice_options.updated",
-                summary=_("Changed invoicing options: %(fields)s")
-                % {"fields": _changed_summary(changes)},
+                params={"fields": list(changes)},
                 changes=changes,
             )
     return row
@@ -193,8 +183,7 @@ def project_options_update(*, actor, project: Project, data: dict) -> InvoiceOpt
                 customer=project.customer,
                 actor=actor,
                 action="invoice_options.project_updated",
-                summary=_("Changed invoicing options of project %(project)s: %(fields)s")
-                % {"project": project, "fields": _changed_summary(changes)},
+                params={"project": str(project), "fields": list(changes)},
                 changes=changes,
             )
     return row
@@ -234,19 +223,26 @@ def hourly_rate_description(rate: HourlyRate) -> str:
     return f"{rate.employee}, {scope}: {format_money(rate.rate_ore)} {period}"
 
 
+def _rate_params(rate: HourlyRate) -> dict:
+    """The rate for its activity entry: scope "" means all projects."""
+    return {
+        "employee": str(rate.employee),
+        "scope": str(rate.project) if rate.project_id else "",
+        "rate_ore": rate.rate_ore,
+    }
+
+
 def _rate_changes(rate: HourlyRate, *, removed: bool) -> dict:
     values = {
         "employee": str(rate.employee),
-        "project": str(rate.project) if rate.project_id else _("all projects"),
-        "rate_ore": format_money(rate.rate_ore),
-        "valid_from": _date(rate.valid_from),
-        "valid_until": _date(rate.valid_until),
+        "project": str(rate.project) if rate.project_id else "",
+        "rate_ore": rate.rate_ore,
+        "valid_from": rate.valid_from,
+        "valid_until": rate.valid_until,
     }
-    labels = {f: str(HourlyRate._meta.get_field(f).verbose_name) for f in RATE_FIELDS}
-    labels["rate_ore"] = _("price per hour")
-    empty = dict.fromkeys(values, "")
+    empty = dict.fromkeys(values)
     before, after = (values, empty) if removed else (empty, values)
-    return field_changes(before, after, labels)
+    return field_changes(before, after)
 
 
 def _overlapping_rate(rate: HourlyRate) -> HourlyRate | None:
@@ -303,7 +299,7 @@ def hourly_rate_add(*, actor, customer: Customer, data: dict) -> HourlyRate:
             customer=customer,
             actor=actor,
             action="hourly_rate.added",
-            summary=_("Added hourly rate %(rate)s") % {"rate": hourly_rate_description(rate)},
+            params=_rate_params(rate),
             changes=_rate_changes(rate, removed=False),
         )
     return rate
@@ -312,7 +308,7 @@ def hourly_rate_add(*, actor, customer: Customer, data: dict) -> HourlyRate:
 def hourly_rate_delete(*, actor, rate: HourlyRate) -> None:
     """Remove an agreed rate. Invoices already made keep their line prices."""
     with transaction.atomic():
-        description = hourly_rate_description(rate)
+        params = _rate_params(rate)
         changes = _rate_changes(rate, removed=True)
         customer = rate.customer
         rate.delete()
@@ -320,7 +316,7 @@ def hourly_rate_delete(*, actor, rate: HourlyRate) -> None:
             customer=customer,
             actor=actor,
             action="hourly_rate.deleted",
-            summary=_("Deleted hourly rate %(rate)s") % {"rate": description},
+            params=params,
             changes=changes,
         )
 

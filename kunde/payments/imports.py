@@ -267,7 +267,7 @@ def _book(record: PaymentImport, parsed: ParsedFile, *, actor, progress: Progres
     result = payments_match(fresh, actor=actor, source_import=record, progress=matching)
     written = payments_book(result, progress=writing)
     log_payments_per_customer(
-        written, actor=actor, action="payment.imported", summary=import_summary_text(record)
+        written, actor=actor, action="payment.imported", params=import_summary_text(record)
     )
     summary = {
         "import": record.pk,

@@ -47,16 +47,13 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from kunde.activity.models import ActivityEntry
-from kunde.activity.services import log_activities
+from kunde.activity.services import activity_entry, log_activities
 from kunde.company.kid import kid_rule
 from kunde.company.models import Company
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
 from kunde.lib import kid as kid_lib
-from kunde.lib.money import format_money
 from kunde.payments.models import MatchRule, Payment, PaymentMethod
 
 # SQLite allows 999 variables per statement in older builds; stay well below.
@@ -606,36 +603,38 @@ def _insert_many(rows: list[PaymentRow], batch_size: int, wrote: Callable[[int],
 
 
 def log_payments_per_customer(
-    payments: Iterable[Payment], *, actor, action: str, summary: Callable[[int, int], str]
+    payments: Iterable[Payment], *, actor, action: str, params: Callable[[int, int], dict]
 ) -> int:
     """One activity entry per customer for a batch of booked payments, written in one bulk
-    insert: `summary(count, total_ore)` gives its text. Returns the number of entries."""
-    per_customer: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    insert: `params(count, total_ore)` gives its parameters. An entry whose payments are all of
+    one earlier day shows that day. Returns the number of entries."""
+    per_customer: dict[int, list] = defaultdict(lambda: [0, 0, set()])
     for payment in payments:
         if payment.customer_id is None:
             continue
         totals = per_customer[payment.customer_id]
         totals[0] += 1
         totals[1] += payment.amount_ore
+        totals[2].add(payment.date)
+    today = timezone.localdate()
     entries = [
-        ActivityEntry(
+        activity_entry(
             customer_id=customer_id,
             actor=actor,
             action=action,
-            summary=summary(count, total)[:300],
+            params=params(count, total),
+            on=next(iter(days)) if len(days) == 1 and today not in days else None,
         )
-        for customer_id, (count, total) in per_customer.items()
+        for customer_id, (count, total, days) in per_customer.items()
     ]
     log_activities(entries)
     return len(entries)
 
 
-def import_summary_text(source_import) -> Callable[[int, int], str]:
-    def text(count: int, total: int) -> str:
-        return _("%(count)s payment(s) from import %(import)s, %(total)s") % {
-            "count": count,
-            "import": source_import.pk,
-            "total": format_money(total),
-        }
+def import_summary_text(source_import) -> Callable[[int, int], dict]:
+    """The parameters of an import's activity entries (worded when shown)."""
 
-    return text
+    def params(count: int, total: int) -> dict:
+        return {"count": count, "import": source_import.pk, "total_ore": total}
+
+    return params

@@ -82,8 +82,11 @@ def _credit_ore(customer_id: int) -> int:
     )
 
 
-def _log(payment: Payment, *, actor, action: str, summary: str) -> None:
-    log_activity(customer=payment.customer, actor=actor, action=action, summary=summary[:300])
+def _log(payment: Payment, *, actor, action: str, params: dict) -> None:
+    """The customer's activity entry; a payment of an earlier day shows that day."""
+    day = params.get("date")
+    on = day if isinstance(day, date_type) and day != timezone.localdate() else None
+    log_activity(customer=payment.customer, actor=actor, action=action, params=params, on=on)
 
 
 def _check_date(day) -> None:
@@ -145,8 +148,7 @@ def payment_register(
             payment,
             actor=actor,
             action="payment.registered",
-            summary=_("Payment of %(amount)s registered on %(doc)s")
-            % {"amount": format_money(amount_ore), "doc": invoice},
+            params={"amount_ore": amount_ore, "date": date, "doc": invoice.activity_ref()},
         )
     return payment
 
@@ -192,8 +194,7 @@ def payment_correct(*, actor, payment: Payment, note: str) -> Payment:
             correction,
             actor=actor,
             action="payment.corrected",
-            summary=_("Payment of %(amount)s on %(date)s corrected: %(note)s")
-            % {"amount": format_money(payment.amount_ore), "date": payment.date, "note": note},
+            params={"amount_ore": payment.amount_ore, "date": payment.date, "note": note},
         )
     return correction
 
@@ -235,8 +236,7 @@ def payment_write_off(*, actor, invoice: Invoice, note: str = "") -> Payment:
             payment,
             actor=actor,
             action="payment.written_off",
-            summary=_("%(amount)s written off on %(doc)s")
-            % {"amount": format_money(remaining), "doc": invoice},
+            params={"amount_ore": remaining, "doc": invoice.activity_ref()},
         )
     return payment
 
@@ -278,13 +278,14 @@ def unmatched_assign(
         if invoice is not None and payment.amount_ore > 0 and payment.amount_ore > is_open:
             excess = payment.amount_ore - max(is_open, 0)
             written += _move_to_credit(payment, excess, actor)
-        target = invoice if invoice is not None else _("the customer's credit")
+        params = {"amount_ore": payment.amount_ore, "date": payment.date}
+        if invoice is not None:
+            params["doc"] = invoice.activity_ref()
         _log(
             payment,
             actor=actor,
-            action="payment.assigned",
-            summary=_("Payment of %(amount)s from %(date)s assigned to %(target)s")
-            % {"amount": format_money(payment.amount_ore), "date": payment.date, "target": target},
+            action="payment.assigned" if invoice is not None else "payment.assigned_to_credit",
+            params=params,
         )
     return written
 
@@ -400,8 +401,7 @@ def credit_apply(*, actor, customer: Customer, invoice: Invoice, amount_ore: int
             paid,
             actor=actor,
             action="payment.credit_applied",
-            summary=_("%(amount)s of the customer's credit used on %(doc)s")
-            % {"amount": format_money(amount_ore), "doc": invoice},
+            params={"amount_ore": amount_ore, "doc": invoice.activity_ref()},
         )
     return [taken, paid]
 
@@ -439,7 +439,6 @@ def credit_refund(*, actor, customer: Customer, amount_ore: int, note: str) -> P
             payment,
             actor=actor,
             action="payment.credit_refunded",
-            summary=_("%(amount)s of the customer's credit paid back: %(note)s")
-            % {"amount": format_money(amount_ore), "note": note},
+            params={"amount_ore": amount_ore, "note": note},
         )
     return payment

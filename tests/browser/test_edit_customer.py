@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from kunde.activity.models import ActivityEntry
 from kunde.customers.services import customer_create
+from tests.browser.languages import both_languages
 
 pytestmark = pytest.mark.browser
 
@@ -16,40 +17,57 @@ def details(page, term):
     return page.locator(f"xpath=//dl/dt[normalize-space()='{term}']/following-sibling::dd[1]")
 
 
-def open_edit_form(page, sign_in, user, customer):
+def open_edit_form(page, sign_in, user, customer, t=lambda text: text):
     sign_in(user)
     page.goto(f"/customers/{customer.pk}/")
-    page.locator(".profile-actions").get_by_role("link", name="Edit").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Edit {customer.name}")
+    page.locator(".profile-actions").get_by_role("link", name=t("Edit")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{t('Edit')} {customer.name}")
 
 
+# What the Norwegian run must show, word for word.
+NORWEGIAN = {
+    "saved": "Endringene er lagret.",
+    "letter": "Brev",
+    "activity": "Endret telefon, foretrukket fakturatype",
+    "created": "Kunde opprettet",
+}
+
+
+@both_languages
 def test_a_changed_phone_and_invoice_type_show_on_the_profile_and_in_the_activity(
-    page, sign_in, manager, customer
+    page, sign_in, manager, customer, language, t
 ):
-    open_edit_form(page, sign_in, manager, customer)
+    open_edit_form(page, sign_in, manager, customer, t)
     page.locator("#id_phone").fill("22 33 44 55")
-    page.locator("#id_invoice_delivery").select_option(label="Letter")
-    page.get_by_role("button", name="Save changes").click()
+    page.locator("#id_invoice_delivery").select_option(label=t("Letter"))
+    page.get_by_role("button", name=t("Save changes")).click()
 
     expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/$"))
-    expect(page.locator(".messages")).to_have_text("Changes saved.")
-    expect(details(page, "Phone")).to_have_text("22 33 44 55")
-    expect(page.get_by_test_id("invoice-delivery")).to_have_text("Letter")
-    expect(details(page, "Invoices are sent to")).to_have_text("the postal address")
+    expect(page.locator(".messages")).to_have_text(t("Changes saved."))
+    expect(details(page, t("Phone"))).to_have_text("22 33 44 55")
+    expect(page.get_by_test_id("invoice-delivery")).to_have_text(t("Letter"))
+    expect(details(page, t("Invoices are sent to"))).to_have_text(t("the postal address"))
 
-    recent = page.get_by_role("region", name="Recent activity").locator("ol.activity > li")
+    recent = page.get_by_role("region", name=t("Recent activity")).locator("ol.activity > li")
     expect(recent).to_have_count(2)  # the change, above "Customer created"
     latest = recent.first
     expect(latest).to_contain_text("Mats Kundeansvarlig")
-    expect(latest).to_contain_text("Changed phone, preferred invoice type")
-    phone = latest.locator("tr", has=page.get_by_role("rowheader", name="phone"))
+    expect(latest).to_contain_text(
+        t("Changed %(fields)s") % {"fields": f"{t('phone')}, {t('preferred invoice type')}"}
+    )
+    phone = latest.locator("tr", has=page.get_by_role("rowheader", name=t("phone")))
     expect(phone.locator("del")).to_have_text("–")
     expect(phone.locator("ins")).to_have_text("22 33 44 55")
     delivery = latest.locator(
-        "tr", has=page.get_by_role("rowheader", name="preferred invoice type")
+        "tr", has=page.get_by_role("rowheader", name=t("preferred invoice type"))
     )
-    expect(delivery.locator("ins")).to_have_text(re.compile("letter", re.IGNORECASE))
-    expect(recent.last).to_contain_text("Customer created")
+    expect(delivery.locator("ins")).to_have_text(re.compile(t("Letter"), re.IGNORECASE))
+    expect(recent.last).to_contain_text(t("Customer created"))
+    if language == "nb":
+        expect(page.locator(".messages")).to_have_text(NORWEGIAN["saved"])
+        expect(latest).to_contain_text(NORWEGIAN["activity"])
+        expect(delivery.locator("ins")).to_have_text(NORWEGIAN["letter"])
+        expect(recent.last).to_contain_text(NORWEGIAN["created"])
 
     customer.refresh_from_db()
     assert customer.phone == "22 33 44 55"

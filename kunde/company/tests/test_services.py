@@ -13,7 +13,7 @@ def test_a_change_is_logged_with_the_fields_old_and_new(admin):
 
     change = CompanyChange.objects.get()
     assert (change.actor, change.area) == (admin, CompanyArea.DATA)
-    assert change.changes == {
+    assert change.shown_changes == {
         "name": {"label": "name", "old": "Vårt firma AS", "new": "Fjord Rådgivning AS"},
         "phone": {"label": "phone", "old": "", "new": "22 33 44 55"},
     }
@@ -31,7 +31,7 @@ def test_a_kid_change_is_logged_as_such_and_only_the_fields_that_differ(admin):
 
     change = CompanyChange.objects.get()
     assert change.area == CompanyArea.KID
-    assert change.changes == {
+    assert change.shown_changes == {
         "kid_algorithm": {"label": "KID check digit", "old": "MOD10 (Luhn)", "new": "MOD11"}
     }
 
@@ -39,7 +39,7 @@ def test_a_kid_change_is_logged_as_such_and_only_the_fields_that_differ(admin):
 def test_switches_are_logged_as_yes_or_no(admin):
     company_update(actor=admin, data={"kid_enabled": False}, area=CompanyArea.KID)
 
-    change = CompanyChange.objects.get().changes["kid_enabled"]
+    change = CompanyChange.objects.get().shown_changes["kid_enabled"]
     assert (change["old"], change["new"]) == ("Yes", "No")
 
 
@@ -69,8 +69,8 @@ def test_invoicing_defaults_are_logged_with_the_company_changes(admin):
 
     change = CompanyChange.objects.get()
     assert change.area == CompanyArea.INVOICING
-    assert change.changes["credit_days"]["old"] == ""
-    assert change.changes["credit_days"]["new"] == "20"
+    assert change.shown_changes["credit_days"]["old"] == ""
+    assert change.shown_changes["credit_days"]["new"] == "20"
 
 
 def test_the_service_refuses_a_kid_rule_that_repeats_kids(admin):

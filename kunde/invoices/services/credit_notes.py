@@ -138,7 +138,7 @@ def credit_note_create(
             customer=invoice.customer,
             actor=actor,
             action="credit_note.draft_created",
-            summary=_("Credit note draft for %(doc)s created") % {"doc": invoice},
+            params={"doc": invoice.activity_ref()},
         )
     return credit_note
 

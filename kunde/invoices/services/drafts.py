@@ -158,7 +158,6 @@ def invoice_draft_create(
             customer=customer,
             actor=actor,
             action="invoice.draft_created",
-            summary=_("Invoice draft created"),
         )
     return invoice
 
@@ -200,7 +199,7 @@ def invoice_draft_update(*, actor, invoice: Invoice, header: dict, lines: list[d
             customer=invoice.customer,
             actor=actor,
             action="invoice.draft_updated",
-            summary=_("%(doc)s changed") % {"doc": invoice},
+            params={"doc": invoice.activity_ref()},
         )
     return invoice
 
@@ -215,5 +214,4 @@ def invoice_draft_delete(*, actor, invoice: Invoice) -> None:
             customer=customer,
             actor=actor,
             action="invoice.draft_deleted",
-            summary=_("Invoice draft deleted"),
         )

@@ -109,8 +109,12 @@ def invoice_issue(*, actor, invoice: Invoice, issue_date: date | None = None) ->
             customer=invoice.customer,
             actor=actor,
             action=f"{invoice.kind}.issued",
-            summary=_("%(doc)s issued, total %(total)s")
-            % {"doc": invoice, "total": f"{invoice.total_ore / 100:.2f}"},
+            params={
+                "doc": invoice.activity_ref(),
+                "issue_date": invoice.issue_date,
+                "total_ore": invoice.total_ore,
+            },
+            on=invoice.issue_date if invoice.issue_date != timezone.localdate() else None,
         )
         render_after_issue(invoice.pk)  # after commit, not under the lock
     return invoice

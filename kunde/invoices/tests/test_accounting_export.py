@@ -268,8 +268,8 @@ def test_exported_documents_are_marked_transferred_with_their_run(draft, finance
     assert run.csv_file.name.endswith(f"accounting-export-{run.pk:05d}.csv")
     assert run.xlsx_file.name.endswith(f"accounting-export-{run.pk:05d}.xlsx")
     entry = ActivityEntry.objects.get(customer=customer, action="invoice.exported")
-    assert entry.summary == f"1 document(s) transferred to accounting (export {run.pk})"
-    assert entry.changes == {
+    assert entry.text == f"1 document(s) transferred to accounting (export {run.pk})"
+    assert entry.shown_changes == {
         f"export_status_{invoice.pk}": {
             "label": str(invoice),
             "old": "To transfer",
@@ -333,8 +333,8 @@ def test_status_changes_are_logged_and_a_transferred_document_can_be_exported_ag
     )
     entry = ActivityEntry.objects.get(action="invoice.export_status_changed")
     assert entry.customer == customer
-    assert entry.summary == "Export status set to “To transfer” on 1 document(s)"
-    assert entry.changes[f"export_status_{invoice.pk}"] == {
+    assert entry.text == "Export status set to “To transfer” on 1 document(s)"
+    assert entry.shown_changes[f"export_status_{invoice.pk}"] == {
         "label": str(invoice),
         "old": "Transferred",
         "new": "To transfer",

@@ -202,7 +202,7 @@ def test_an_ehf_customer_gets_e_mail_until_ehf_exists(invoice, customer, finance
     assert attempt.note == "EHF is not available yet; sent by e-mail"
     assert len(mailoutbox) == 1
     entry = ActivityEntry.objects.get(action="invoice.sent")
-    assert "EHF is not available yet; sent by e-mail" in entry.summary
+    assert "EHF is not available yet; sent by e-mail" in entry.text
 
 
 def test_sending_is_logged_on_the_customer(invoice, customer, finance, mailoutbox):
@@ -210,7 +210,7 @@ def test_sending_is_logged_on_the_customer(invoice, customer, finance, mailoutbo
 
     entry = ActivityEntry.objects.get(action="invoice.sent")
     assert (entry.customer, entry.actor) == (customer, finance)
-    assert entry.summary == "Invoice 1 e-mailed to post@fjellheim.no"
+    assert entry.text == "Invoice 1 e-mailed to post@fjellheim.no"
 
 
 def test_a_draft_is_not_sent(draft, finance, mailoutbox):
@@ -257,7 +257,7 @@ def test_a_mail_server_failure_is_a_failed_attempt_and_the_invoice_stays_issued(
     assert attempt.finished_at is not None
     assert Invoice.objects.get(pk=invoice.pk).status == "issued"
     entry = ActivityEntry.objects.get(action="invoice.send_failed")
-    assert reason in entry.summary
+    assert reason in entry.text
 
 
 def test_a_failed_e_mail_can_be_sent_again(invoice, finance, settings, mailoutbox):
@@ -289,9 +289,7 @@ def test_an_attempt_with_unknown_outcome_needs_confirmation_before_sending_again
     again = delivery.invoice_send(actor=finance, invoice=invoice, confirm_unknown=True)
     assert again.result == "sent" and len(mailoutbox) == 1
     assert "unknown outcome, as confirmed" in again.note
-    assert (
-        "unknown outcome, as confirmed" in ActivityEntry.objects.get(action="invoice.sent").summary
-    )
+    assert "unknown outcome, as confirmed" in ActivityEntry.objects.get(action="invoice.sent").text
 
 
 @pytest.mark.django_db(transaction=True)

@@ -37,11 +37,11 @@ def test_the_first_save_creates_the_customer_row_and_logs_each_field(finance, cu
     )
     [entry] = _entries(customer, "invoice_options.updated")
     assert entry.actor == finance
-    assert entry.summary == (
+    assert entry.text == (
         "Changed invoicing options: credit days, invoice fee, invoice e-mail recipients"
     )
-    assert entry.changes["credit_days"] == {"label": "credit days", "old": "", "new": "30"}
-    assert entry.changes["invoice_fee_ore"]["new"] == "49,50\xa0kr"
+    assert entry.shown_changes["credit_days"] == {"label": "credit days", "old": "", "new": "30"}
+    assert entry.shown_changes["invoice_fee_ore"]["new"] == "NOK49.50"
     assert set(entry.changes) == {"credit_days", "email_to", "invoice_fee_ore"}
 
 
@@ -54,7 +54,9 @@ def test_an_update_logs_old_and_new_values_and_keeps_the_other_settings(finance,
     options = effective_options(customer)
     assert (options.credit_days, options.vat_treatment) == (20, "exempt")
     latest = _entries(customer, "invoice_options.updated")[-1]
-    assert latest.changes == {"credit_days": {"label": "credit days", "old": "30", "new": "20"}}
+    assert latest.shown_changes == {
+        "credit_days": {"label": "credit days", "old": "30", "new": "20"}
+    }
 
 
 def test_saving_the_same_values_logs_nothing(finance, customer):
@@ -74,7 +76,7 @@ def test_clearing_a_setting_makes_it_inherit_from_the_company_again(finance, cus
     options = effective_options(customer)
     assert (options.credit_days, options.source("credit_days")) == (10, "company")
     latest = _entries(customer, "invoice_options.updated")[-1]
-    assert latest.changes["credit_days"] == {"label": "credit days", "old": "30", "new": ""}
+    assert latest.shown_changes["credit_days"] == {"label": "credit days", "old": "30", "new": ""}
 
 
 def test_an_emptied_text_falls_back_to_the_built_in_default(finance, customer):
@@ -145,7 +147,7 @@ def test_project_options_override_the_customer_and_are_logged_on_the_customer(
     assert (for_project.credit_days, for_project.source("credit_days")) == (45, "project")
     assert effective_options(customer).credit_days == 30
     [entry] = _entries(customer, "invoice_options.project_updated")
-    assert entry.summary == (
+    assert entry.text == (
         "Changed invoicing options of project 1001 Nytt intranett: credit days, your reference"
     )
 
@@ -181,9 +183,9 @@ def test_a_rate_is_added_and_logged(finance, manager, customer):
     rate = hourly_rate_add(actor=finance, customer=customer, data=_rate(manager))
     assert HourlyRate.objects.get() == rate
     [entry] = _entries(customer, "hourly_rate.added")
-    assert entry.summary.startswith("Added hourly rate Mats Kundeansvarlig, all projects:")
-    assert entry.changes["rate_ore"]["new"] == "1\xa0200,00\xa0kr"
-    assert entry.changes["employee"]["new"] == "Mats Kundeansvarlig"
+    assert entry.text == "Added hourly rate for Mats Kundeansvarlig, all projects: NOK1,200.00"
+    assert entry.shown_changes["rate_ore"]["new"] == "NOK1,200.00"
+    assert entry.shown_changes["employee"]["new"] == "Mats Kundeansvarlig"
 
 
 def test_valid_until_before_valid_from_is_refused(finance, manager, customer):
@@ -273,9 +275,9 @@ def test_deleting_a_rate_is_logged(finance, manager, customer):
     hourly_rate_delete(actor=finance, rate=rate)
     assert not HourlyRate.objects.exists()
     [entry] = _entries(customer, "hourly_rate.deleted")
-    assert entry.summary.startswith("Deleted hourly rate Mats Kundeansvarlig, all projects:")
-    assert entry.changes["rate_ore"] == {
+    assert entry.text.startswith("Deleted hourly rate for Mats Kundeansvarlig, all projects:")
+    assert entry.shown_changes["rate_ore"] == {
         "label": "price per hour",
-        "old": "1\xa0200,00\xa0kr",
+        "old": "NOK1,200.00",
         "new": "",
     }

@@ -161,7 +161,7 @@ def test_finance_saves_the_customers_options(request, client_for, role, customer
     assert options.email_recipients == ["faktura@fjellheim.no", "kari@fjellheim.no"]
     assert (options.footer_text, options.source("footer_text")) == ("Takk!", "company")
     entry = ActivityEntry.objects.get(action="invoice_options.updated")
-    assert entry.changes["credit_days"] == {"label": "credit days", "old": "", "new": "30"}
+    assert entry.shown_changes["credit_days"] == {"label": "credit days", "old": "", "new": "30"}
 
     html = client.get(_url(customer)).content.decode()
     assert "Invoicing options saved." in html

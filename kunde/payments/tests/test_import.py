@@ -89,7 +89,7 @@ def test_ocr_file_is_booked_end_to_end(three, finance):
     # One activity entry per customer for the whole import.
     entry = ActivityEntry.objects.get(action="payment.imported")
     assert (entry.customer, entry.actor) == (a.customer, finance)
-    assert "4 payment(s)" in entry.summary
+    assert "4 payment(s)" in entry.text
 
 
 def test_reversals_in_an_ocr_file_reopen_the_invoice(three, finance):

@@ -53,7 +53,7 @@ def test_register_books_a_manual_payment_and_logs_it(invoice, finance):
     entry = ActivityEntry.objects.get(action="payment.registered")
     assert entry.customer == invoice.customer
     assert entry.actor == finance
-    assert str(invoice) in entry.summary
+    assert str(invoice) in entry.text
 
 
 def test_register_on_a_real_issued_invoice(company, customer, finance):
