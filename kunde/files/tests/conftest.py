@@ -1,0 +1,64 @@
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from PIL import Image
+
+
+def png_bytes(color=(200, 30, 30), size=(64, 40)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def pdf_bytes(text="Avtale") -> bytes:
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, text)
+    page.save()
+    return out.getvalue()
+
+
+@pytest.fixture
+def upload():
+    """upload(name, data) -> a Django file as a view hands it to the service (any name: the
+    test client and the multipart parser would clean some names before the service sees them)."""
+
+    def make(name="notes.txt", data=b"hello files", content_type="text/plain"):
+        return ContentFile(data, name=name)
+
+    return make
+
+
+@pytest.fixture
+def stored_names():
+    """Every name in the file storage under customer-files/ (to prove nothing is left)."""
+    from kunde.files.services import storage
+
+    def names(customer):
+        files = storage()
+        folder = f"customer-files/{customer.pk}"
+        try:
+            return sorted(files.listdir(folder)[1])
+        except FileNotFoundError:
+            return []
+
+    return names
+
+
+@pytest.fixture
+def other_customer(db, manager):
+    from kunde.customers.services import customer_create
+
+    return customer_create(
+        actor=manager, data={"name": "Havbris Design AS", "account_manager": manager}
+    )
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """A fresh storage folder per test, so leftovers of one test never count in another."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
