@@ -23,8 +23,11 @@ def content_disposition(file_name: str, *, inline: bool = False) -> str:
     `filename` beside it for old clients (accents dropped, other characters as _)."""
     kind = "inline" if inline else "attachment"
     name = file_name.replace("\r", "").replace("\n", "")
-    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    fallback = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\;' else "_" for c in fallback)
+    fallback = "".join(
+        c if 0x20 <= ord(c) < 0x7F and c not in '"\\;' else "_"
+        for c in unicodedata.normalize("NFKD", name)
+        if not unicodedata.combining(c)
+    )
     fallback = fallback.strip() or "file"
     header = f'{kind}; filename="{fallback}"'
     if fallback != name:

@@ -62,3 +62,10 @@ def media_root(settings, tmp_path):
     """A fresh storage folder per test, so leftovers of one test never count in another."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
+
+
+@pytest.fixture
+def issued_invoice(draft, finance):
+    from kunde.invoices.services import invoice_issue
+
+    return invoice_issue(actor=finance, invoice=draft)
