@@ -24,6 +24,9 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     files = MultipleFileField(label=_("Files"))
     description = forms.CharField(label=_("Description"), max_length=500, required=False)
+    bookkeeping = forms.BooleanField(
+        label=_("Bookkeeping material (kept, cannot be deleted)"), required=False
+    )
     keep_both = forms.BooleanField(
         label=_("Keep both when a file is already there"), required=False
     )

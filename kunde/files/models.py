@@ -17,6 +17,9 @@ class CustomerFile(models.Model):
     thumbnail = models.FileField(max_length=200, blank=True)
     name = models.CharField(_("name"), max_length=255)
     description = models.CharField(_("description"), max_length=500, blank=True)
+    # Documentation the accounts rest on (a signed agreement, a receipt): kept for the years
+    # bokføringsloven requires, so it cannot be deleted from the tab or the API.
+    bookkeeping = models.BooleanField(_("bookkeeping material"), default=False)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
     content_type = models.CharField(max_length=100)

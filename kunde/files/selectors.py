@@ -5,7 +5,7 @@ paid them), as one sortable, searchable, paginated list in a fixed number of que
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import CharField, F, IntegerField, QuerySet, Value
+from django.db.models import BooleanField, CharField, F, IntegerField, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -37,7 +37,18 @@ SORTS = {
     "type": ("content_type", "pk"),
     "uploader": ("uploader", "pk"),
 }
-COLUMNS = ("kind", "pk", "name", "description", "size", "content_type", "at", "uploader", "thumb")
+COLUMNS = (
+    "kind",
+    "pk",
+    "name",
+    "description",
+    "bookkeeping",
+    "size",
+    "content_type",
+    "at",
+    "uploader",
+    "thumb",
+)
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,7 @@ def _invoices(customer_id: int) -> QuerySet:
                 output_field=CharField(),
             ),
             description=Value("", output_field=CharField()),
+            bookkeeping=Value(True, output_field=BooleanField()),
             size=Value(None, output_field=IntegerField()),
             content_type=Value("application/pdf", output_field=CharField()),
             at=F("issued_at"),
@@ -132,6 +144,7 @@ def _bank_files(customer_id: int) -> QuerySet:
             kind=Value(BANK_FILE, output_field=CharField()),
             name=F("file_name"),
             description=Value("", output_field=CharField()),
+            bookkeeping=Value(True, output_field=BooleanField()),
             size=Value(None, output_field=IntegerField()),
             content_type=Value("application/octet-stream", output_field=CharField()),
             at=F("created_at"),
@@ -142,7 +155,9 @@ def _bank_files(customer_id: int) -> QuerySet:
     )
 
 
-def customer_files_page(customer, params: FileListParams, *, bank_files: bool = False):
+def customer_files_page(
+    customer, params: FileListParams, *, bank_files: bool = False, per_page: int | None = None
+):
     """One page of the customer's files as dicts (COLUMNS), newest first unless sorted: two
     queries (count and page) however many files there are. Bank files hold other customers'
     payments too, so they are listed only for roles that may read them (`bank_files`)."""
@@ -157,7 +172,7 @@ def customer_files_page(customer, params: FileListParams, *, bank_files: bool = 
         parts = [part.filter(name__icontains=params.q) for part in parts]
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     rows = rows.order_by(*SORTS[params.sort])
-    page = Paginator(rows, _per_page()).get_page(params.page)
+    page = Paginator(rows, per_page or _per_page()).get_page(params.page)
     page.object_list = [_row(values) for values in page.object_list]
     return page
 

@@ -44,6 +44,16 @@ class DuplicateUpload(Exception):
         )
 
 
+class BookkeepingMaterial(Exception):
+    """Issued documents, bank files and uploads marked as bookkeeping material are kept."""
+
+    def __init__(self, file: CustomerFile | None = None):
+        super().__init__(
+            _("“%(name)s” is bookkeeping material and is kept; it cannot be deleted.")
+            % {"name": file.name if file else _("This document")}
+        )
+
+
 def storage() -> Storage:
     return CustomerFile._meta.get_field("file").storage
 
@@ -64,7 +74,13 @@ def _digest(upload) -> tuple[str, int, bytes]:
 
 
 def file_upload(
-    *, actor, customer, upload, description: str = "", keep_both: bool = False
+    *,
+    actor,
+    customer,
+    upload,
+    description: str = "",
+    keep_both: bool = False,
+    bookkeeping: bool = False,
 ) -> CustomerFile:
     """Store one uploaded file (a Django File) for the customer. ValidationError for a bad
     name, an empty, too large or blocked file; DuplicateUpload for bytes the customer already
@@ -107,6 +123,7 @@ def file_upload(
                 thumbnail=thumbnail_name,
                 name=name,
                 description=description,
+                bookkeeping=bookkeeping,
                 size=size,
                 sha256=sha256,
                 content_type=content_type,
@@ -178,6 +195,8 @@ def file_delete(*, actor, file: CustomerFile) -> CustomerFile:
         locked = CustomerFile.objects.select_for_update().get(pk=file.pk)
         if locked.is_deleted:
             return locked
+        if locked.bookkeeping:
+            raise BookkeepingMaterial(locked)
         locked.deleted_at, locked.deleted_by = timezone.now(), actor
         locked.save(update_fields=["deleted_at", "deleted_by"])
         log_activity(

@@ -82,6 +82,7 @@ def _upload(request, customer):
                 upload=upload,
                 description=form.cleaned_data["description"],
                 keep_both=form.cleaned_data["keep_both"],
+                bookkeeping=form.cleaned_data["bookkeeping"],
             )
         except services.DuplicateUpload as exc:
             if as_json:
@@ -173,7 +174,11 @@ def file_edit(request, customer_id: int, file_id: int):
 @role_required("can_edit_customers")
 def file_delete(request, customer_id: int, file_id: int):
     file = _file_of(customer_id, file_id)
-    services.file_delete(actor=request.user, file=file)
+    try:
+        services.file_delete(actor=request.user, file=file)
+    except services.BookkeepingMaterial as exc:
+        messages.error(request, str(exc))
+        return redirect(_tab_url(customer_id))
     messages.success(
         request,
         _("%(name)s deleted. An administrator can restore it for %(days)s days.")

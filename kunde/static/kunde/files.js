@@ -18,6 +18,7 @@
       data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
       data.append("description", form.querySelector("[name=description]").value);
       if (keepBoth) data.append("keep_both", "on");
+      if (form.querySelector("[name=bookkeeping]").checked) data.append("bookkeeping", "on");
       data.append("files", file, file.name);
       const request = new XMLHttpRequest();
       request.open("POST", form.action || window.location.pathname);
