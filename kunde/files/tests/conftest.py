@@ -69,3 +69,50 @@ def issued_invoice(draft, finance):
     from kunde.invoices.services import invoice_issue
 
     return invoice_issue(actor=finance, invoice=draft)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    from kunde.files.tests.s3_server import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+def s3_storage_settings(url: str, bucket: str, **options) -> dict:
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": url,
+            "access_key": "testing",
+            "secret_key": "testing",
+            "region_name": "us-east-1",
+            "default_acl": None,
+            "file_overwrite": False,
+            "max_memory_size": 8 * 1024 * 1024,
+            **options,
+        },
+    }
+
+
+@pytest.fixture
+def s3_bucket(s3_server, request):
+    """A fresh bucket on the local S3 server (its name from the test's)."""
+    import re
+
+    name = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:50].strip("-") + "-b"
+    s3_server.client().create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server, s3_bucket):
+    """FILE_STORAGE=s3 for this test: the default storage (every FileField's) is the bucket."""
+    settings.FILE_STORAGE = "s3"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_storage_settings(s3_server.url, s3_bucket),
+    }
+    return s3_bucket
