@@ -187,12 +187,11 @@ BLOCKED_UPLOAD_TYPES = env_list(
 )
 FILES_RETENTION_DAYS = env_int("FILES_RETENTION_DAYS", 90)
 FILES_PER_PAGE = env_int("FILES_PER_PAGE", 50)
-# Uploaded bytes go to a temporary file as they arrive (never all in memory); the first handler
-# counts them and stops an upload that passes MAX_UPLOAD_MB.
-FILE_UPLOAD_HANDLERS = [
-    "kunde.files.limits.SizeLimitUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
-]
+# Uploaded bytes go to a temporary file as they arrive (never all in memory), counted (an upload
+# past MAX_UPLOAD_MB stops at once) and hashed on the way. The folder is beside the media folder,
+# so storing an upload on the local disk is a rename, not a copy.
+FILE_UPLOAD_HANDLERS = ["kunde.files.limits.SizeLimitUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", str(DATA_DIR / "upload-tmp"))
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

@@ -5,8 +5,8 @@ paid them), as one sortable, searchable, paginated list in a fixed number of que
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, CharField, F, IntegerField, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import BooleanField, CharField, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -84,41 +84,48 @@ def customer_file_or_404(file_id: int, *, include_deleted: bool = False) -> Cust
         raise Http404(_("No such file.")) from None
 
 
-def _uploader():
-    return F("uploaded_by__username")
+def _uploads(customer_id: int, q: str) -> QuerySet:
+    files = CustomerFile.objects.filter(customer_id=customer_id, deleted_at__isnull=True)
+    return files.filter(name__icontains=q) if q else files
 
 
-def _uploads(customer_id: int) -> QuerySet:
+def _upload_rows(files: QuerySet) -> QuerySet:
     return (
-        CustomerFile.objects.filter(customer_id=customer_id, deleted_at__isnull=True)
-        .order_by()
+        files.order_by()
         .annotate(
             kind=Value(UPLOAD, output_field=CharField()),
             at=F("uploaded_at"),
-            uploader=_uploader(),
+            uploader=F("uploaded_by__username"),
             thumb=F("thumbnail"),
         )
         .values_list(*COLUMNS)
     )
 
 
-def _invoices(customer_id: int) -> QuerySet:
+def _documents(customer_id: int, q: str) -> QuerySet:
+    """Issued invoices and credit notes with their stored PDF. A search matches their number,
+    or the word for their kind ("faktura", "kreditnota")."""
     from kunde.invoices.models import Invoice, InvoiceStatus
 
+    documents = Invoice.objects.filter(
+        customer_id=customer_id, status=InvoiceStatus.ISSUED
+    ).exclude(pdf="")
+    if not q:
+        return documents
+    kinds = [kind for kind in (INVOICE, CREDIT_NOTE) if q.lower() in str(KIND_LABELS[kind]).lower()]
+    matches = Q(kind__in=kinds)
+    if q.isdigit():
+        matches |= Q(number__contains=q)  # LIKE on the number as text
+    return documents.filter(matches)
+
+
+def _document_rows(documents: QuerySet) -> QuerySet:
     return (
-        Invoice.objects.filter(customer_id=customer_id, status=InvoiceStatus.ISSUED)
-        .exclude(pdf="")
-        .exclude(pdf__isnull=True)
-        .order_by()
+        documents.order_by()
         .annotate(
-            # The kind column doubles as the document's kind: "invoice" or "credit_note".
-            name=Concat(
-                Cast("kind", CharField()),
-                Value(" "),
-                Cast("number", CharField()),
-                Value(".pdf"),
-                output_field=CharField(),
-            ),
+            # The kind column doubles as the document's kind: "invoice" or "credit_note"; the
+            # name is made from it and the number (`_row`).
+            name=Cast("number", CharField()),
             description=Value("", output_field=CharField()),
             bookkeeping=Value(True, output_field=BooleanField()),
             size=Value(None, output_field=IntegerField()),
@@ -131,15 +138,19 @@ def _invoices(customer_id: int) -> QuerySet:
     )
 
 
-def _bank_files(customer_id: int) -> QuerySet:
+def _bank_files(customer_id: int, q: str) -> QuerySet:
     from kunde.payments.models import Payment, PaymentImport
 
     paid_from = Payment.objects.filter(customer_id=customer_id, source_import__isnull=False).values(
         "source_import_id"
     )
+    imports = PaymentImport.objects.filter(pk__in=paid_from)
+    return imports.filter(file_name__icontains=q) if q else imports
+
+
+def _bank_file_rows(imports: QuerySet) -> QuerySet:
     return (
-        PaymentImport.objects.filter(pk__in=paid_from)
-        .order_by()
+        imports.order_by()
         .annotate(
             kind=Value(BANK_FILE, output_field=CharField()),
             name=F("file_name"),
@@ -158,21 +169,23 @@ def _bank_files(customer_id: int) -> QuerySet:
 def customer_files_page(
     customer, params: FileListParams, *, bank_files: bool = False, per_page: int | None = None
 ):
-    """One page of the customer's files as dicts (COLUMNS), newest first unless sorted: two
-    queries (count and page) however many files there are. Bank files hold other customers'
-    payments too, so they are listed only for roles that may read them (`bank_files`)."""
+    """One page of the customer's files as dicts (COLUMNS), newest first unless sorted: one
+    count per kind of row (on the indexes, no joins) and one query for the page, however many
+    files there are. Bank files hold other customers' payments too, so they are listed only for
+    roles that may read them (`bank_files`)."""
     parts = []
     if params.show in ("all", "uploaded"):
-        parts.append(_uploads(customer.pk))
+        parts.append((_uploads(customer.pk, params.q), _upload_rows))
     if params.show in ("all", "produced"):
-        parts.append(_invoices(customer.pk))
+        parts.append((_documents(customer.pk, params.q), _document_rows))
         if bank_files:
-            parts.append(_bank_files(customer.pk))
-    if params.q:
-        parts = [part.filter(name__icontains=params.q) for part in parts]
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    rows = rows.order_by(*SORTS[params.sort])
-    page = Paginator(rows, per_page or _per_page()).get_page(params.page)
+            parts.append((_bank_files(customer.pk, params.q), _bank_file_rows))
+    selected = [rows(base) for base, rows in parts]
+    union = selected[0].union(*selected[1:], all=True) if len(selected) > 1 else selected[0]
+    paginator = Paginator(union.order_by(*SORTS[params.sort]), per_page or _per_page())
+    # The union's count would join and sort; the parts' counts add up to it.
+    paginator.count = sum(base.count() for base, _rows in parts)
+    page = paginator.get_page(params.page)
     page.object_list = [_row(values) for values in page.object_list]
     return page
 
@@ -189,6 +202,5 @@ def _row(values) -> dict:
     row["produced"] = kind != UPLOAD
     row["kind_label"] = KIND_LABELS.get(kind, kind)
     if kind in (INVOICE, CREDIT_NOTE):
-        number = row["name"].split(" ", 1)[-1]
-        row["name"] = f"{KIND_LABELS[kind]} {number}"
+        row["name"] = f"{KIND_LABELS[kind]} {row['name']}"
     return row

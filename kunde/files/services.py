@@ -59,7 +59,14 @@ def storage() -> Storage:
 
 
 def _digest(upload) -> tuple[str, int, bytes]:
-    """SHA-256, size and first bytes of an upload, read in chunks (never whole into memory)."""
+    """SHA-256, size and first bytes of an upload, read in chunks (never whole into memory).
+    An upload from a request was hashed as it arrived (kunde.files.limits)."""
+    known = getattr(upload, "sha256", None)
+    if known and upload.size is not None:
+        upload.seek(0)
+        head = upload.read(1024)
+        upload.seek(0)
+        return known, upload.size, head
     sha = hashlib.sha256()
     size = 0
     head = b""

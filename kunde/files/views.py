@@ -43,6 +43,7 @@ def customer_files(request, customer_id: int):
     page = selectors.customer_files_page(
         customer, params, bank_files=request.user.can_manage_finance
     )
+    _add_urls(customer.pk, page.object_list)
     return render(
         request,
         "files/customer_files.html",
@@ -56,6 +57,25 @@ def customer_files(request, customer_id: int):
             "max_upload_mb": settings.MAX_UPLOAD_MB,
         },
     )
+
+
+def _add_urls(customer_id: int, rows: list[dict]) -> None:
+    """Each row's links, from one reversed pattern per kind (50 rows × 5 {% url %} tags cost
+    more than the page's queries)."""
+    files = reverse("files:download", args=[customer_id, 0]).removesuffix("0/download/")
+    invoice = reverse("invoices:invoice_pdf", args=[0]).removesuffix("0/pdf/")
+    bank = reverse("payments:import_file", args=[0]).removesuffix("0/file/")
+    for row in rows:
+        pk = row["pk"]
+        if row["kind"] == selectors.UPLOAD:
+            row["url"] = f"{files}{pk}/download/"
+            row["thumb_url"] = f"{files}{pk}/thumbnail/" if row["thumb"] else ""
+            row["edit_url"] = f"{files}{pk}/edit/"
+            row["delete_url"] = f"{files}{pk}/delete/"
+        elif row["kind"] == selectors.BANK_FILE:
+            row["url"] = f"{bank}{pk}/file/"
+        else:
+            row["url"] = f"{invoice}{pk}/pdf/"
 
 
 def _upload(request, customer):
