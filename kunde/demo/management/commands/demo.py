@@ -68,8 +68,8 @@ class Command(BaseCommand):
                 f"Created {summary.customers:,} customers, {summary.contacts:,} contacts, "
                 f"{summary.notes:,} notes, {summary.projects:,} projects, "
                 f"{summary.time_entries:,} time entries, {summary.expenses:,} expenses, "
-                f"{issued:,} invoices and credit notes, {payments:,} payments and {files:,} files "
-                f"in {summary.seconds:.1f} s. Sign in as admin, finance, manager or reader "
-                f"with the password {PASSWORD}."
+                f"{issued:,} invoices and credit notes and {payments:,} payments "
+                f"in {summary.seconds:.1f} s, and {files:,} customer files. Sign in as admin, "
+                f"finance, manager or reader with the password {PASSWORD}."
             )
         )
