@@ -192,6 +192,10 @@ FILES_PER_PAGE = env_int("FILES_PER_PAGE", 50)
 # so storing an upload on the local disk is a rename, not a copy.
 FILE_UPLOAD_HANDLERS = ["kunde.files.limits.SizeLimitUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", str(DATA_DIR / "upload-tmp"))
+try:  # Django's system check (files.E001) wants the folder to exist
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass  # a read-only data folder: the system check then says which folder
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

@@ -14,7 +14,7 @@ from kunde.files.models import INLINE_IMAGE_TYPES
 # Nothing in a served file may run or load anything; a PDF preview may show itself.
 CSP_ATTACHMENT = "default-src 'none'; frame-ancestors 'none'; sandbox"
 CSP_IMAGE = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-CSP_PDF = "default-src 'none'; object-src 'self'; plugin-types application/pdf"
+CSP_PDF = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
 CHUNK = 64 * 1024
 
 

@@ -59,3 +59,21 @@ def test_s3_without_a_bucket_or_an_unknown_storage_stops_start_up():
     assert missing.returncode != 0 and "AWS_STORAGE_BUCKET_NAME" in missing.stderr
     unknown = _settings(FILE_STORAGE="ftp")
     assert unknown.returncode != 0 and "FILE_STORAGE must be local or s3" in unknown.stderr
+
+
+def test_the_upload_folder_is_made_so_the_system_check_passes(tmp_path):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "FILE_", "MAX_UPLOAD", "DATABASE_URL"))
+    }
+    environment.update(SECRET_KEY="x", KUNDE_DATA_DIR=str(tmp_path / "fresh"))
+    result = subprocess.run(
+        [sys.executable, "-m", "kunde.manage", "check"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "fresh" / "upload-tmp").is_dir()
