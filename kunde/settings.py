@@ -56,9 +56,12 @@ INSTALLED_APPS = [
     "kunde.payments",
     "kunde.api",
     "kunde.demo",
+    "kunde.files",
 ]
 
 MIDDLEWARE = [
+    # First: an upload over MAX_UPLOAD_MB is refused by its Content-Length before anything reads it.
+    "kunde.files.limits.UploadLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,8 +137,67 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # `kunde` itself is no app
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
+# One storage for every file Kunde keeps (uploads, issued PDFs, bank files, exports, import
+# progress): a folder on this machine, or S3-compatible object storage shared by app servers.
+FILE_STORAGE = env_str("FILE_STORAGE", "local")
+if FILE_STORAGE == "local":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif FILE_STORAGE == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            # Signed download links (FILE_DOWNLOAD_REDIRECT) live this many seconds.
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 60),
+            "file_overwrite": False,
+            # Files opened through the storage spill to disk above 8 MB instead of memory.
+            "max_memory_size": 8 * 1024 * 1024,
+        },
+    }
+    if not _default_storage["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+else:
+    raise ImproperlyConfigured(f"FILE_STORAGE must be local or s3, not {FILE_STORAGE!r}")
+# S3 only: a download answers with a redirect to a short-lived signed URL instead of streaming
+# the bytes through the app server.
+FILE_DOWNLOAD_REDIRECT = env_bool("FILE_DOWNLOAD_REDIRECT", False)
+# Uploads: the largest file, the refused types (".ext" or "type/subtype"), and how long a
+# deleted upload stays restorable before `kunde purge-files` removes it.
+MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 100)
+BLOCKED_UPLOAD_TYPES = env_list(
+    "BLOCKED_UPLOAD_TYPES",
+    [
+        *".exe .dll .com .bat .cmd .msi .scr .pif .cpl .ps1 .vbs .jar .sh .apk .app".split(),
+        *".html .htm .xhtml .shtml .svg .hta".split(),
+        "application/x-msdownload",
+        "application/x-dosexec",
+        "application/x-executable",
+        "application/x-mach-binary",
+        "text/x-shellscript",
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+    ],
+)
+FILES_RETENTION_DAYS = env_int("FILES_RETENTION_DAYS", 90)
+FILES_PER_PAGE = env_int("FILES_PER_PAGE", 50)
+# Uploaded bytes go to a temporary file as they arrive (never all in memory), counted (an upload
+# past MAX_UPLOAD_MB stops at once) and hashed on the way. The folder is beside the media folder,
+# so storing an upload on the local disk is a rename, not a copy.
+FILE_UPLOAD_HANDLERS = ["kunde.files.limits.SizeLimitUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", str(DATA_DIR / "upload-tmp"))
+try:  # Django's system check (files.E001) wants the folder to exist
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass  # a read-only data folder: the system check then says which folder
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

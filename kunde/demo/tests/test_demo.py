@@ -14,10 +14,13 @@ from kunde.lib.numbers import clean_bank_account, clean_organization_number, cle
 
 
 def demo(*args: str) -> str:
-    """The demo command without invoices (those have their own test: each renders a PDF)."""
+    """The demo command without invoices and files (those have their own tests: each renders a
+    PDF)."""
     out = StringIO()
     if "--invoices" not in args:
         args = (*args, "--invoices", "0")
+    if "--files" not in args:
+        args = (*args, "--files", "0")
     call_command("demo", *args, stdout=out)
     return out.getvalue()
 
@@ -188,3 +191,26 @@ def test_the_invoicing_history_is_gapless_dated_delivered_and_partly_exported():
         assert note.total_ore < 0
     assert DeliveryAttempt.objects.count() == len(documents)
     assert {d.export_status for d in documents} >= {"transferred"}
+
+
+@pytest.mark.django_db
+def test_the_first_customers_get_an_agreement_a_logo_and_a_spreadsheet(settings, tmp_path):
+    from kunde.files.models import CustomerFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    demo("--customers", "5", "--files", "2")
+    files = CustomerFile.objects.order_by("customer__number", "name")
+    assert files.count() == 6
+    first = [file for file in files if file.customer.number == files[0].customer.number]
+    kinds = sorted(file.content_type for file in first)
+    assert kinds == [
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "image/png",
+    ]
+    for file in first:
+        with file.file.open("rb") as stored:
+            head = stored.read(4)
+        assert head in (b"%PDF", b"\x89PNG", b"PK\x03\x04")
+        assert bool(file.thumbnail) == (file.content_type != kinds[1])
+    assert all(file.bookkeeping == file.name.endswith(".pdf") for file in files)

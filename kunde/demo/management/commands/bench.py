@@ -12,6 +12,7 @@ from kunde.demo.bench import (
     bench_run,
 )
 from kunde.demo.benchdb import bench_database_path, bench_size
+from kunde.files.bench import files_bench
 from kunde.invoices.bench import bench_issuing
 from kunde.payments.bench import bench_payment_import
 
@@ -19,7 +20,8 @@ from kunde.payments.bench import bench_payment_import
 class Command(BaseCommand):
     help = (
         "Time the customer profile, the customer list with and without a search, "
-        "previous/next, the invoices tab of a customer with 20,000 invoices, and the import of "
+        "previous/next, the invoices tab of a customer with 20,000 invoices, the files tab of a "
+        "customer with 10,000 files, the upload and download of a 50 MB file, and the import of "
         "an OCR file of 100,000 payments, on 100,000 demo customers (5,000 with --quick). "
         "Prints one JSON object "
         "per line: name, median_ms, queries (of one request), n, and the data sizes; pages "
@@ -43,6 +45,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, quick: bool, n: int, warmup: int, **options):
+        def log(message):
+            self.stderr.write(message, style_func=str)
+
         if n < 1 or warmup < 0:
             raise CommandError("--n must be at least 1 and --warmup at least 0.")
         database = settings.DATABASES["default"]
@@ -59,6 +64,8 @@ class Command(BaseCommand):
         bench_invoices_ensure(log=lambda message: self.stderr.write(message, style_func=str))
         bench_payments_ensure(log=lambda message: self.stderr.write(message, style_func=str))
         for row in bench_run(n=n, warmup=warmup):
+            self.stdout.write(json.dumps(row, ensure_ascii=False))
+        for row in files_bench(n=n, warmup=warmup, log=log):
             self.stdout.write(json.dumps(row, ensure_ascii=False))
         # The import runs in a transaction that is rolled back: the invoices stay open.
         payment_import = bench_payment_import(

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from kunde.demo.files import demo_files_create
 from kunde.demo.firm import PASSWORD
 from kunde.demo.generator import DemoDataPresent, demo_data_create
 from kunde.demo.invoicing import demo_invoices_create
@@ -31,13 +32,22 @@ class Command(BaseCommand):
             "(default 400; 0 for none).",
         )
         parser.add_argument(
+            "--files",
+            type=int,
+            default=20,
+            help="How many of the first customers get demo files: an agreement PDF, a logo and "
+            "a spreadsheet (default 20; 0 for none).",
+        )
+        parser.add_argument(
             "--append",
             action="store_true",
             help="Add the customers, numbered after the highest, to a database that already "
             "has customers.",
         )
 
-    def handle(self, *args, customers: int, seed: int, invoices: int, append: bool, **options):
+    def handle(
+        self, *args, customers: int, seed: int, invoices: int, files: int, append: bool, **options
+    ):
         if customers < 1:
             raise CommandError("--customers must be at least 1.")
         try:
@@ -52,13 +62,14 @@ class Command(BaseCommand):
             return
         issued = demo_invoices_create(seed=seed, limit=invoices, log=self.stdout.write)
         payments = demo_payments_create(seed=seed, log=self.stdout.write) if issued else 0
+        files = demo_files_create(seed=seed, customers=files, log=self.stdout.write) if files else 0
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {summary.customers:,} customers, {summary.contacts:,} contacts, "
                 f"{summary.notes:,} notes, {summary.projects:,} projects, "
                 f"{summary.time_entries:,} time entries, {summary.expenses:,} expenses, "
                 f"{issued:,} invoices and credit notes and {payments:,} payments "
-                f"in {summary.seconds:.1f} s. Sign in as admin, finance, manager or reader "
-                f"with the password {PASSWORD}."
+                f"in {summary.seconds:.1f} s, and {files:,} customer files. Sign in as admin, "
+                f"finance, manager or reader with the password {PASSWORD}."
             )
         )
