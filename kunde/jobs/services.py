@@ -1,8 +1,9 @@
 """Jobs: enqueue, run (with a lease, progress and retries with back-off), reap the jobs of
 workers that died, and the administrator's retry and cancel. See `kunde.jobs.models`.
 
-A job is created and its task enqueued in the same transaction: with the database backend both
-rows commit together or not at all, so no job waits for a task that was never queued.
+With the database backend a job is created and its task enqueued in the same transaction: both
+rows commit together or not at all, so no job waits for a task that was never queued. A backend
+that runs tasks at once (unit tests) is called after the job's transaction.
 """
 
 import logging
@@ -67,9 +68,20 @@ def job_enqueue(
             created_by=actor if getattr(actor, "pk", None) else None,
             max_attempts=KINDS[kind].max_attempts,
         )
-        _enqueue_task(job)
+        if _queue_in_database():
+            _enqueue_task(job)  # commits with the job, or neither does
+    if not _queue_in_database():
+        _enqueue_task(job)  # a backend that runs it at once: outside our transaction
     job.refresh_from_db()
     return job
+
+
+def _queue_in_database() -> bool:
+    from django_tasks_db.backend import DatabaseBackend
+
+    from kunde.jobs.tasks import run_job
+
+    return isinstance(run_job.get_backend(), DatabaseBackend)
 
 
 def _enqueue_task(job: Job, *, run_after=None) -> None:
