@@ -28,9 +28,12 @@ run: $(VENV)/.runtime messages
 	DEBUG=1 $(BIN)/kunde migrate --noinput
 	DEBUG=1 $(BIN)/kunde demo
 	@echo ""
-	@echo "  Kunde runs at http://127.0.0.1:8000/  (Ctrl+C stops it)"
+	@echo "  Kunde runs at http://127.0.0.1:8000/  with a background worker (Ctrl+C stops both)"
 	@echo "  Sign in as admin / kunde-demo  (also finance, manager, reader: same password)"
 	@echo ""
+	@# The worker runs beside the web server; Ctrl+C (or the server ending) stops both.
+	DEBUG=1 $(BIN)/kunde worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/kunde runserver 127.0.0.1:8000
 
 test: $(VENV)/.dev messages

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "kunde.api",
     "kunde.demo",
     "kunde.files",
+    "django_tasks",
+    "django_tasks_db",
+    "kunde.jobs",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +228,21 @@ BRREG_BASE_URL = env_str("BRREG_BASE_URL", "https://data.brreg.no/enhetsregister
 BRREG_TIMEOUT_SECONDS = env_float("BRREG_TIMEOUT_SECONDS", 3.0)
 
 CUSTOMERS_PER_PAGE = env_int("CUSTOMERS_PER_PAGE", 50)
+
+# Background jobs (kunde/jobs): the task queue is Django's Tasks interface; by default its queue
+# is a table of our own database, run by `kunde worker`.
+TASKS = {
+    "default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.backend.DatabaseBackend")}
+}
+JOBS_POLL_SECONDS = env_float("JOBS_POLL_SECONDS", 0.1)  # an idle worker looks this often
+JOBS_LEASE_SECONDS = env_float("JOBS_LEASE_SECONDS", 120)  # a silent worker is dead after this
+JOBS_REAP_SECONDS = env_float("JOBS_REAP_SECONDS", 5)  # how often a worker looks for dead ones
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3)
+JOBS_RETRY_BASE_SECONDS = env_float("JOBS_RETRY_BASE_SECONDS", 30)
+DELIVERY_EMAIL_ATTEMPTS = env_int("DELIVERY_EMAIL_ATTEMPTS", 5)
+DELIVERY_EMAIL_RETRY_SECONDS = env_float("DELIVERY_EMAIL_RETRY_SECONDS", 60)  # doubles each time
+# Payment files above this size are imported by a worker (the request answers at once).
+PAYMENT_IMPORT_QUEUE_ABOVE_BYTES = env_int("PAYMENT_IMPORT_QUEUE_ABOVE_BYTES", 200 * 1024)
 
 LOGGING = {
     "version": 1,

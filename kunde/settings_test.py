@@ -20,4 +20,16 @@ LANGUAGE_CODE = "en"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
 # Stored PDFs and export files of the tests go to a throw-away folder.
-MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="kunde-test-media-")
+# A worker process started by a test is told the test's folder.
+MEDIA_ROOT = os.environ.get("KUNDE_TEST_MEDIA_ROOT") or __import__("tempfile").mkdtemp(
+    prefix="kunde-test-media-"
+)
+# Unit tests run jobs at once, in the test's transaction; tests of the worker choose the
+# database backend and start `kunde worker` themselves.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("kunde.accounts.urls")),
     path("customers/", include("kunde.customers.urls")),
     path("company/", company_settings, name="company"),
+    path("jobs/", include("kunde.jobs.urls")),
     path("", include(("kunde.invoices.urls", "invoices"))),
     path("", include(("kunde.payments.urls", "payments"))),
     path("", include("kunde.files.urls")),

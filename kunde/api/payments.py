@@ -9,7 +9,9 @@ files and assigning unmatched payments need a role that manages finance.
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Field, File, Query, Schema, Status
 from ninja.files import UploadedFile
 
@@ -17,7 +19,7 @@ from kunde.api.api import api
 from kunde.api.common import by_id, page_of
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice
-from kunde.payments import selectors, services
+from kunde.payments import import_jobs, selectors, services
 from kunde.payments.models import ImportFormat, ImportStatus, MatchRule, Payment, PaymentMethod
 
 TAGS = ["payments"]
@@ -292,24 +294,40 @@ def list_imports(request, filters: Query[PageFilters]):
     return page_of(selectors.payment_imports(), page=filters.page, page_size=filters.page_size)
 
 
+class QueuedImportOut(Schema):
+    job: int = Field(description="The job that books it: GET the `Location` for its state.")
+    job_url: str
+    payment_import: ImportOut
+
+
 @api.post(
     "/payment-imports",
-    response={201: ImportOut, 403: Detail, 422: Errors},
+    response={201: ImportOut, 202: QueuedImportOut, 403: Detail, 422: Errors},
     tags=TAGS,
     description="Import a Nets OCR giro or camt.054 file sent as multipart/form-data field "
-    "`file`, and answer with the import and its summary once it is booked. A refused file "
-    "(unreadable, with the line; or imported before) answers 422 naming `file`: nothing is "
-    "booked then.",
+    "`file`. A small file is booked at once: 201 with the import and its summary. A file above "
+    "`PAYMENT_IMPORT_QUEUE_ABOVE_BYTES` (200 KB) is stored and booked by a worker: 202 with the "
+    "job id and a `Location` header, `GET /api/v1/jobs/{id}` for its progress and result. A "
+    "refused file (unreadable, with the line; or imported before) answers 422 naming `file`: "
+    "nothing is booked then.",
 )
-def create_import(request, file: File[UploadedFile] = None):
+def create_import(request, response: HttpResponse, file: File[UploadedFile] = None):
     _require_finance(request)
     if file is None:
         raise ValidationError({"file": ["Send the bank file as the multipart field “file”."]})
     if file.size > MAX_FILE_BYTES:
         raise ValidationError({"file": [f"The file is larger than {MAX_FILE_BYTES} bytes."]})
+    data = file.read()
     try:
+        if import_jobs.goes_to_queue(len(data)):
+            record, job = import_jobs.payment_import_enqueue(
+                actor=request.user, data=data, file_name=file.name or "payments"
+            )
+            url = reverse("api:job", args=[job.pk])
+            response["Location"] = url
+            return Status(202, {"job": job.pk, "job_url": url, "payment_import": record})
         record = services.payments_import(
-            actor=request.user, data=file.read(), file_name=file.name or "payments"
+            actor=request.user, data=data, file_name=file.name or "payments"
         )
     except services.PaymentImportRefused as exc:
         raise ValidationError({"file": exc.messages}) from exc

@@ -2,7 +2,8 @@
 letter through the print queue. EHF customers get e-mail until EHF sending exists.
 
 Every attempt is a `DeliveryAttempt` row and an entry in the customer's activity log. An e-mail
-attempt is committed as "sending" before the mail server is called and set to sent or failed
+attempt is queued (a job of `kunde.jobs`, retried with back-off when the mail server refuses);
+the worker commits it as "sending" before the mail server is called and sets it sent or failed
 after, so a process that dies in between leaves "outcome unknown" behind, never a silent
 duplicate: sending again after that needs `confirm_unknown=True`.
 """
@@ -37,6 +38,7 @@ from kunde.invoices.models import (
 )
 from kunde.invoices.options import effective_options
 from kunde.invoices.pdf import invoice_pdf_render
+from kunde.jobs.services import RetryLater, job_enqueue
 from kunde.lib.money import format_money
 from kunde.lib.numbers import format_bank_account
 
@@ -277,6 +279,8 @@ def _check_can_send(invoice: Invoice, last: DeliveryAttempt | None, confirm_unkn
             )
             % {"doc": invoice}
         )
+    if last.result == DeliveryResult.QUEUED and last.channel == DeliveryChannel.EMAIL:
+        raise ValidationError(_("%(doc)s is already queued for sending.") % {"doc": invoice})
     if last.result == DeliveryResult.QUEUED:
         raise ValidationError(_("%(doc)s is already in the print queue.") % {"doc": invoice})
 
@@ -318,7 +322,7 @@ def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> D
             )
             return attempt
         addresses = email_addresses(invoice)
-        message = _email_message(invoice, addresses, stored_pdf(invoice))
+        stored_pdf(invoice)  # a missing or changed PDF is refused before anything is queued
         note = ""
         if customer.invoice_delivery == InvoiceDelivery.EHF:
             note = _("EHF is not available yet; sent by e-mail")
@@ -326,33 +330,90 @@ def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> D
         attempt = DeliveryAttempt.objects.create(
             invoice=invoice,
             channel=DeliveryChannel.EMAIL,
-            result=DeliveryResult.SENDING,
+            result=DeliveryResult.QUEUED,
             recipient=str(addresses),
             actor=actor,
             note=note,
         )
-    # Committed: from here on, a crash leaves "sending" (outcome unknown) behind.
+    # Queued after the attempt is committed: a worker (or, in tests, the immediate backend)
+    # must find it, and must never talk to the mail server inside this transaction.
+    job_enqueue(
+        kind="invoices.email",
+        actor=actor,
+        params={"attempt": attempt.pk},
+        invoice=invoice,
+        customer=customer,
+    )
+    attempt.refresh_from_db()
+    return attempt
+
+
+def run_email_job(job, report) -> dict:
+    """The job of one e-mail attempt: send it, at most once. The attempt is the idempotency
+    key: it is set "sending" and committed before the mail server is called, so a worker that
+    dies in between leaves "outcome unknown", which is never sent again without a person's
+    confirmation; a sent attempt is never sent again. A mail server that refuses or does not
+    answer is tried again after a back-off (`DELIVERY_EMAIL_ATTEMPTS`,
+    `DELIVERY_EMAIL_RETRY_SECONDS`)."""
+    attempt_id = job.params["attempt"]
+    claimed = DeliveryAttempt.objects.filter(pk=attempt_id, result=DeliveryResult.QUEUED).update(
+        result=DeliveryResult.SENDING
+    )
+    attempt = DeliveryAttempt.objects.select_related(
+        "invoice__customer", "invoice__project", "invoice__credited_invoice", "actor"
+    ).get(pk=attempt_id)
+    if not claimed:
+        # Sent already, or an earlier try stopped while talking to the server: never twice.
+        return {"attempt": attempt.pk, "result": attempt.result}
+    invoice = attempt.invoice
+    addresses = email_addresses(invoice)
+    message = _email_message(invoice, addresses, stored_pdf(invoice))
+    message.extra_headers["Message-ID"] = f"<delivery-{attempt.pk}@kunde.invalid>"
     error = _transmit(message)
+    if error:
+        # Back in the queue with the reason; the job gives up after the last attempt.
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+            result=DeliveryResult.QUEUED, error=error
+        )
+        raise RetryLater(error)
+    _email_finished(attempt, addresses=str(addresses), error="")
+    return {"attempt": attempt.pk, "result": DeliveryResult.SENT}
+
+
+def give_up_email_job(job) -> None:
+    """The last try failed (or the job was cancelled): the attempt is failed, and logged."""
+    attempt = (
+        DeliveryAttempt.objects.select_related("invoice__customer", "actor")
+        .filter(pk=job.params.get("attempt"), result=DeliveryResult.QUEUED)
+        .first()
+    )
+    if attempt is not None:
+        _email_finished(attempt, addresses=attempt.recipient, error=attempt.error or job.error)
+
+
+def _email_finished(attempt: DeliveryAttempt, *, addresses: str, error: str) -> None:
+    invoice = attempt.invoice
     with transaction.atomic():
         attempt.result = DeliveryResult.FAILED if error else DeliveryResult.SENT
         attempt.error = error
         attempt.finished_at = timezone.now()
         attempt.save(update_fields=["result", "error", "finished_at"])
+        previous = invoice.deliveries.filter(pk__lt=attempt.pk).first()
         params = {
             "doc": invoice.activity_ref(),
             "to": str(addresses),
-            "ehf_by_email": customer.invoice_delivery == InvoiceDelivery.EHF,
-            "again": after_unknown,
+            "ehf_by_email": invoice.customer.invoice_delivery == InvoiceDelivery.EHF,
+            # sent after an attempt whose outcome was unknown (it stays "sending")
+            "again": previous is not None and previous.result == DeliveryResult.SENDING,
         }
         if error:
             params["error"] = error
         log_activity(
-            customer=customer,
-            actor=actor,
+            customer=invoice.customer,
+            actor=attempt.actor,
             action=f"{invoice.kind}.{'send_failed' if error else 'sent'}",
             params=params,
         )
-    return attempt
 
 
 def _unknown_note(after_unknown: bool, prefix: str = "") -> str:

@@ -117,9 +117,24 @@ def payments_import(
     transmission imported before, or a file the parser refuses (the message has the line).
     """
     data = bytes(data)
+    record = payment_import_claim(actor=actor, data=data, file_name=file_name)
+    return payment_import_run(record=record, actor=actor, data=data, progress=progress)
+
+
+def payment_import_claim(*, actor, data: bytes, file_name: str) -> PaymentImport:
+    """Step 1 alone: store the file in its row (status "running"), or refuse a file that is
+    booked or being imported. A worker then books it with `payment_import_run`."""
+    data = bytes(data)
     digest = hashlib.sha256(data).hexdigest()
-    file_format = detect_format(data)
-    record = _claim(actor=actor, data=data, file_name=file_name, digest=digest, fmt=file_format)
+    return _claim(
+        actor=actor, data=data, file_name=file_name, digest=digest, fmt=detect_format(data)
+    )
+
+
+def payment_import_run(
+    *, record: PaymentImport, actor, data: bytes, progress: Progress = None
+) -> PaymentImport:
+    """Steps 2 and 3 for a claimed import: parse and book, all or nothing."""
     try:
         return _run(record, actor=actor, data=data, progress=progress)
     except PaymentImportRefused:

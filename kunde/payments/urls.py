@@ -28,6 +28,7 @@ urlpatterns = [
     path("payments/import/<int:import_id>/", imports.import_detail, name="import_detail"),
     path("payments/import/<int:import_id>/status/", imports.import_status, name="import_status"),
     path("payments/import/<int:import_id>/file/", imports.import_file, name="import_file"),
+    path("payments/import/<int:import_id>/release/", imports.import_release, name="import_release"),
     path("payments/unmatched/", unmatched.unmatched_list, name="unmatched"),
     path(
         "payments/unmatched/<int:payment_id>/assign/",

@@ -3,16 +3,14 @@ customer's ledger and the invoices' payment status follow; a large file imports 
 background while its page shows the progress."""
 
 import re
-import threading
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from kunde.invoices import services as invoice_services
-from kunde.payments import services as payment_services
+from kunde.jobs.tests.conftest import queue, start_worker  # noqa: F401  (fixtures)
 from kunde.payments.tests.conftest import ocr_file, ocr_transaction
-from kunde.payments.views import imports as import_views
 
 pytestmark = pytest.mark.browser
 
@@ -102,40 +100,32 @@ def test_import_assign_the_unmatched_payment_and_see_the_ledger(
     expect(page.locator("tr.pay-row-paid")).to_have_count(2)
 
 
-def test_a_large_file_imports_in_the_background_with_a_progress_bar(
-    page, sign_in, finance, invoices, tmp_path, monkeypatch
+def test_a_large_file_is_booked_by_a_worker_with_a_progress_bar(
+    page,
+    sign_in,
+    finance,
+    invoices,
+    tmp_path,
+    queue,  # noqa: F811
+    start_worker,  # noqa: F811  (fixtures imported above)
 ):
     first, _second = invoices
     path = tmp_path / "OCR.big.txt"
     path.write_bytes(ocr_file([ocr_transaction(1, first.total_ore, first.kid)]))
-    monkeypatch.setattr(import_views, "BACKGROUND_ABOVE_BYTES", 100)
-    # Hold the import after reading the file, until the page has shown its progress.
-    gate = threading.Event()
-    real_import = payment_services.payments_import
-
-    def held_import(**kwargs):
-        report = kwargs["progress"]
-
-        def progress(done, total):
-            report(done, total)
-            if done == 0:
-                gate.wait(10)
-
-        return real_import(**{**kwargs, "progress": progress})
-
-    monkeypatch.setattr(import_views.services, "payments_import", held_import)
+    queue.PAYMENT_IMPORT_QUEUE_ABOVE_BYTES = 100
     sign_in(finance)
     page.goto("/payments/import/")
     page.get_by_label("Bank file", exact=True).set_input_files(str(path))
     page.get_by_role("button", name="Import", exact=True).click()
 
+    # Queued: no worker runs yet, so the page shows the bar and waits.
     expect(page.locator(".import-progress progress")).to_be_visible()
-    expect(page.locator(".import-progress [role=status]")).to_have_text(
-        "Booking the payments (1 in the file)…"
+    expect(page.locator(".import-progress [role=status]")).to_have_text("Reading the file…")
+    # A real `kunde worker` process books it; the page asks every second and shows the result.
+    start_worker()
+    expect(page.get_by_test_id("import-summary").locator(".badge")).to_have_text(
+        "Booked", timeout=60_000
     )
-    gate.set()
-    # The page asks for the status every second and shows the result when it is booked.
-    expect(page.get_by_test_id("import-summary").locator(".badge")).to_have_text("Booked")
     expect(page.locator('[data-count="matched"]')).to_have_text("1")
     expect(page.locator(".import-progress")).to_have_count(0)
 

@@ -1,8 +1,6 @@
 """The import page: upload an OCR giro or camt.054 file, its summary, refusals, the history with
 the stored files, and large files imported in the background."""
 
-import hashlib
-import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -10,6 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kunde.jobs.models import Job
 from kunde.lib.camt054 import (
     Camt054AccountNotification,
     Camt054Entry,
@@ -18,7 +17,7 @@ from kunde.lib.camt054 import (
     CreditorReference,
 )
 from kunde.lib.camt054_writer import write_camt054
-from kunde.payments import services
+from kunde.payments import import_jobs, services
 from kunde.payments.models import ImportStatus, MatchRule, Payment, PaymentImport
 from kunde.payments.progress import (
     ImportProgressReporter,
@@ -28,7 +27,6 @@ from kunde.payments.progress import (
     progress_storage,
 )
 from kunde.payments.services import invoice_open_ore
-from kunde.payments.views import imports as import_views
 
 from .conftest import ocr_file, ocr_transaction
 
@@ -270,17 +268,12 @@ def test_an_unknown_import_is_404(client_for, finance, db):
     assert client_for(finance).get(f"{URL}999999/file/").status_code == 404
 
 
-# Large files, in the background ---------------------------------------------------------------
-
-
-def _wait_for_background_imports():
-    for thread in threading.enumerate():
-        if thread.name == "payments-import":
-            thread.join(timeout=30)
+# Large files, booked by a worker of the task queue ----------------------------------------------
+# (Unit tests run the queue's jobs at once; kunde/jobs/tests runs a real worker process.)
 
 
 def _record_progress(monkeypatch) -> list:
-    """The reports of the background imports, each with the progress stored after it."""
+    """The reports of the queued imports, each with the progress stored after it."""
     reports = []
 
     class RecordingReporter(ImportProgressReporter):
@@ -288,18 +281,23 @@ def _record_progress(monkeypatch) -> list:
             super().__call__(done, total)
             reports.append(((done, total), import_progress_read(self.import_id)))
 
-    monkeypatch.setattr(import_views, "ImportProgressReporter", RecordingReporter)
+    monkeypatch.setattr(import_jobs, "ImportProgressReporter", RecordingReporter)
     return reports
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_large_file_is_imported_in_the_background(client_for, finance, three, media, monkeypatch):
-    monkeypatch.setattr(import_views, "BACKGROUND_ABOVE_BYTES", 100)
+def test_a_large_file_is_booked_by_a_job(client_for, finance, three, media, settings, monkeypatch):
+    settings.PAYMENT_IMPORT_QUEUE_ABOVE_BYTES = 100
     reports = _record_progress(monkeypatch)
     client = client_for(finance)
     response = upload(client, ocr_paying(three))
-    _wait_for_background_imports()
     record = PaymentImport.objects.get()
+    job = Job.objects.get()
+    assert (job.kind, job.payment_import_id, job.state) == (
+        "payments.import",
+        record.pk,
+        "succeeded",
+    )
     # The first and the last report are stored; those between may wait for the interval.
     assert (reports[0], reports[-1]) == (((0, 4), LiveProgress(0, 4)), ((4, 4), LiveProgress(4, 4)))
     done = [done for (done, _total), _stored in reports]
@@ -314,42 +312,55 @@ def test_a_large_file_is_imported_in_the_background(client_for, finance, three, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_large_malformed_file_is_refused_at_once(client_for, finance, three, monkeypatch):
-    monkeypatch.setattr(import_views, "BACKGROUND_ABOVE_BYTES", 100)
-    response = upload(client_for(finance), b"NY000010" + b"x" * 200 + b"\n")
-    _wait_for_background_imports()
-    assert response.status_code == 400
-    assert "Line 1:" in text(response)
-    assert PaymentImport.objects.get().status == ImportStatus.REFUSED
+def test_a_large_malformed_file_is_refused_by_its_job(client_for, finance, three, settings):
+    settings.PAYMENT_IMPORT_QUEUE_ABOVE_BYTES = 100
+    client = client_for(finance)
+    response = upload(client, b"NY000010" + b"x" * 200 + b"\n")
+    record = PaymentImport.objects.get()
+    assert response["Location"] == f"/payments/import/{record.pk}/"
+    assert record.status == ImportStatus.REFUSED
+    assert "Line 1:" in text(client.get(response["Location"]))
+    job = Job.objects.get()
+    assert job.state == "failed" and "Line 1:" in job.error and job.traceback == ""
     assert Payment.objects.count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_large_file_imported_before_is_refused_at_once(client_for, finance, three, settings):
+    settings.PAYMENT_IMPORT_QUEUE_ABOVE_BYTES = 100
+    client = client_for(finance)
+    upload(client, ocr_paying(three))
+    response = upload(client, ocr_paying(three))
+    assert response.status_code == 400
+    assert "was imported on" in text(response)
+    assert Job.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("failure", ["refused", "error"])
-def test_the_progress_file_is_removed_when_a_background_import_fails(
-    client_for, finance, media, monkeypatch, failure
+def test_the_progress_file_is_removed_when_a_queued_import_fails(
+    client_for, finance, media, settings, monkeypatch, failure
 ):
-    monkeypatch.setattr(import_views, "BACKGROUND_ABOVE_BYTES", 100)
+    settings.PAYMENT_IMPORT_QUEUE_ABOVE_BYTES = 100
     reports = _record_progress(monkeypatch)
 
-    def failing_import(*, actor, data, file_name, progress):
+    def failing_run(*, record, actor, data, progress):
         # Refused or stopped while booking, after the file was read.
-        record = PaymentImport.objects.create(
-            file_name=file_name,
-            sha256=hashlib.sha256(data).hexdigest(),
-            created_by=actor,
-            total=3000,
-        )
         progress(0, 3000)
         progress(1000, 3000)
         if failure == "refused":
             raise services.PaymentImportRefused("Refused.", payment_import=record)
         raise RuntimeError("The disk is full.")
 
-    monkeypatch.setattr(services, "payments_import", failing_import)
+    monkeypatch.setattr(import_jobs, "payment_import_run", failing_run)
     response = upload(client_for(finance), b"x" * 200)
-    _wait_for_background_imports()
     record = PaymentImport.objects.get()
     assert response["Location"] == f"/payments/import/{record.pk}/"
     assert reports[0] == ((0, 3000), LiveProgress(0, 3000))
     assert not progress_storage().exists(progress_name(record.pk))
+    job = Job.objects.get()
+    assert job.state == "failed"
+    assert bool(job.traceback) is (failure == "error")
+    # Whatever stopped it, the file is free again: the import is refused, nothing booked.
+    record.refresh_from_db()
+    assert record.status == ImportStatus.REFUSED

@@ -1,41 +1,36 @@
 """Importing bank files (OCR giro, camt.054): upload, the summary, the history of imports and
 their stored files.
 
-Small files are imported in the request. A large one is imported in a background thread, so
-that the browser is not left waiting: the page of that import asks for its status every second
-(`import_status`, JSON) and shows the result when it is done. The thread is plain
-`threading.Thread`: no task broker for something that runs a few times a month. The booking is
-one transaction, so the import's row says nothing until it commits: the thread stores its
-progress in the file storage (`kunde.payments.progress`), where a status request answered by any
-process or app server finds it.
+Small files are imported in the request. A large one is stored and booked by a worker of the
+task queue (`kunde.payments.import_jobs`), so that the browser is not left waiting: the page of
+that import asks for its status every second (`import_status`, JSON) and shows the result when it
+is done. The booking is one transaction, so the import's row says nothing until it commits: the
+worker stores its progress in the file storage (`kunde.payments.progress`), where a status
+request answered by any process or app server finds it.
 """
 
-import hashlib
 import logging
-import threading
 from decimal import Decimal, InvalidOperation
 
-from django.db import connection
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kunde.accounts.decorators import role_required
+from kunde.jobs.services import job_check
 from kunde.lib.money import kroner_to_ore
-from kunde.payments import selectors, services
+from kunde.payments import import_jobs, selectors, services
 from kunde.payments.forms import ImportForm
 from kunde.payments.models import ImportStatus, PaymentImport
-from kunde.payments.progress import ImportProgressReporter, import_progress_read
+from kunde.payments.progress import import_progress_read
 
 logger = logging.getLogger(__name__)
 
-# Files above this size are imported in the background (an OCR file of about 1,200 payments).
-BACKGROUND_ABOVE_BYTES = 200 * 1024
-# How long the request waits for the background import to have its row (parsing is quick).
-HANDOFF_SECONDS = 30
 HISTORY_LENGTH = 30
 
 # Summary counts shown per import, in this order.
@@ -66,11 +61,15 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
-        if len(data) > BACKGROUND_ABOVE_BYTES:
-            outcome = _start_in_background(request.user, data, upload.name)
-            if outcome.refusal is None:
-                return redirect("payments:import_detail", outcome.import_id)
-            context.update(refusal=outcome.refusal, refused_import=outcome.refused_import)
+        if import_jobs.goes_to_queue(len(data)):
+            try:
+                record, _job = import_jobs.payment_import_enqueue(
+                    actor=request.user, data=data, file_name=upload.name
+                )
+            except services.PaymentImportRefused as exc:
+                context.update(refusal=" ".join(exc.messages), refused_import=exc.payment_import)
+            else:
+                return redirect("payments:import_detail", record.pk)
         else:
             try:
                 record = services.payments_import(
@@ -123,6 +122,13 @@ def import_status(request, import_id: int):
     shows no progress until the booking commits, so the progress its thread stores
     (`kunde.payments.progress`) counts too, whichever process or app server runs it."""
     record = _import_or_404(import_id)
+    if record.status == ImportStatus.RUNNING:
+        # A worker that died is found here at once, whichever process answers: its job is
+        # queued again (or, out of attempts, the import refused and the file freed).
+        job = import_jobs.payment_import_job(record)
+        if job is not None:
+            job_check(job)
+            record.refresh_from_db()
     progress = record.progress
     if record.status == ImportStatus.RUNNING:
         live = import_progress_read(record.pk)
@@ -158,72 +164,15 @@ def import_file(request, import_id: int):
     )
 
 
-# The background import ------------------------------------------------------------------------
-
-
-class _Handoff:
-    """What the background import tells the request that started it: the id of its row as soon
-    as the file is stored and read, or why it was refused at once."""
-
-    def __init__(self, digest: str):
-        self.digest = digest
-        self.ready = threading.Event()
-        self.import_id: int | None = None
-        self.refusal: str | None = None
-        self.refused_import: PaymentImport | None = None
-
-
-def _start_in_background(actor, data: bytes, file_name: str) -> _Handoff:
-    """Start the import in a thread; return once it has its row (or was refused at once)."""
-    handoff = _Handoff(hashlib.sha256(data).hexdigest())
-    thread = threading.Thread(
-        target=_import_in_background,
-        args=(handoff, actor, data, file_name),
-        name="payments-import",
-        daemon=True,
-    )
-    thread.start()
-    handoff.ready.wait(HANDOFF_SECONDS)
-    if handoff.refusal is None and handoff.import_id is None:
-        # Still reading a very large file, or stopped by an unexpected error: the row was
-        # stored first, and its page shows how it goes.
-        handoff.import_id = (
-            PaymentImport.objects.filter(sha256=handoff.digest).values_list("pk", flat=True).first()
-        )
-        if handoff.import_id is None:
-            handoff.refusal = _("The import did not start; nothing booked. Try again.")
-    return handoff
-
-
-def _import_in_background(handoff: _Handoff, actor, data: bytes, file_name: str) -> None:
-    reporter: ImportProgressReporter | None = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal reporter
-        # First called when the file is read and its row holds the number of transactions.
-        if not handoff.ready.is_set():
-            handoff.import_id = (
-                PaymentImport.objects.filter(sha256=handoff.digest)
-                .values_list("pk", flat=True)
-                .first()
-            )
-            handoff.ready.set()
-        if handoff.import_id is not None:
-            if reporter is None:
-                reporter = ImportProgressReporter(handoff.import_id)
-            reporter(done, total)
-
+@require_POST
+@role_required("can_edit_company")
+def import_release(request, import_id: int):
+    """An administrator frees an import left running by a process that died."""
+    record = _import_or_404(import_id)
     try:
-        services.payments_import(actor=actor, data=data, file_name=file_name, progress=progress)
-    except services.PaymentImportRefused as exc:
-        if not handoff.ready.is_set():
-            handoff.refusal = " ".join(exc.messages)
-            handoff.refused_import = exc.payment_import
-    except Exception:
-        # The service has recorded the error on the import, whose page shows it.
-        logger.exception("The background import of %s failed", file_name)
-    finally:
-        handoff.ready.set()
-        if reporter is not None:
-            reporter.clear()
-        connection.close()
+        import_jobs.payment_import_release(actor=request.user, record=record)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The import was released; nothing was booked."))
+    return redirect("payments:import_detail", record.pk)

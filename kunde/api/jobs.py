@@ -1,0 +1,70 @@
+"""Background jobs: the state, progress and result of long operations that answered 202."""
+
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Schema
+
+from kunde.api.api import api
+from kunde.jobs.kinds import kind_label
+from kunde.jobs.models import Job, JobState
+from kunde.jobs.services import job_check, job_progress
+
+TAGS = ["jobs"]
+
+
+class JobOut(Schema):
+    id: int
+    kind: str = Field(description='What runs: "payments.import", "invoices.email", …')
+    label: str
+    state: JobState = Field(description="queued, running, succeeded, failed or cancelled.")
+    progress: int = Field(description="0–100.")
+    attempts: int
+    max_attempts: int
+    result: dict | None = Field(description="When succeeded: what the job made.")
+    error: str = Field(description="When failed (or between retries): why, in plain words.")
+    payment_import: int | None = Field(None, alias="payment_import_id")
+    invoice: int | None = Field(None, alias="invoice_id")
+    customer: int | None = Field(None, alias="customer_id")
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class Detail(Schema):
+    detail: str
+
+
+def job_out(job: Job) -> dict:
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "label": kind_label(job.kind),
+        "state": job.state,
+        "progress": job_progress(job),
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "result": job.result if job.state == JobState.SUCCEEDED else None,
+        "error": job.error,
+        "payment_import_id": job.payment_import_id,
+        "invoice_id": job.invoice_id,
+        "customer_id": job.customer_id,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+@api.get(
+    "/jobs/{job_id}",
+    response={200: JobOut, 404: Detail},
+    tags=TAGS,
+    url_name="job",
+    description="A job started by a call that answered 202 (its `Location`). Administrators "
+    "see every job, others their own.",
+)
+def get_job(request, job_id: int):
+    jobs = Job.objects.all()
+    if not request.user.can_edit_company:
+        jobs = jobs.filter(created_by=request.user)
+    return job_out(job_check(get_object_or_404(jobs, pk=job_id)))

@@ -1,0 +1,72 @@
+"""The worker: the database backend's worker loop, plus what Kunde adds around it. A reaper
+thread takes back the jobs of dead workers; a database that goes away for a while is waited
+for instead of ending the worker."""
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django_tasks_db.management.commands.db_worker import Worker
+
+logger = logging.getLogger("kunde.jobs")
+
+# The longest wait between two tries of an unavailable database.
+MAX_DB_WAIT_SECONDS = 30.0
+
+
+class Reaper(threading.Thread):
+    """Every few seconds, queue again the jobs whose worker died (`jobs_reap`)."""
+
+    def __init__(self, every: float):
+        super().__init__(name="jobs-reaper", daemon=True)
+        self.every = every
+        self.stopped = threading.Event()
+
+    def run(self):
+        from kunde.jobs.services import jobs_reap
+
+        while not self.stopped.is_set():
+            try:
+                jobs_reap()
+            except Exception:
+                logger.warning("Reaping lost jobs failed; trying again", exc_info=True)
+                connection.close()
+            self.stopped.wait(self.every)
+        connection.close()
+
+
+class KundeWorker(Worker):
+    def __init__(self, *, sleep=time.sleep, **kwargs):
+        super().__init__(**kwargs)
+        self.sleep = sleep
+        self.db_waits = 0
+
+    def run(self) -> None:
+        reaper = Reaper(float(settings.JOBS_REAP_SECONDS))
+        reaper.start()
+        try:
+            self._run_through_outages()
+        finally:
+            reaper.stopped.set()
+
+    def _run_through_outages(self) -> None:
+        wait = 0.5
+        while self.running:
+            try:
+                super().run()
+                return
+            except (OperationalError, InterfaceError) as exc:
+                # The library's loop ends on any error but a locked database; a database that
+                # restarts or a network that blips must not end the worker.
+                self.db_waits += 1
+                logger.warning("The database is unavailable (%s); waiting %.1f s", exc, wait)
+                try:
+                    close_old_connections()
+                    connection.close()
+                except Exception:
+                    pass
+                self.sleep(wait)
+                wait = min(wait * 2, MAX_DB_WAIT_SECONDS)
+                self.startup_delay = False
