@@ -111,6 +111,11 @@ ACTIONS: dict[str, Action] = {
         _("%(amount_ore)s of the customer's credit paid back: %(note)s")
     ),
     "payment.imported": Action(_("%(count)s payment(s) from import %(import)s, %(total_ore)s")),
+    # Files
+    "file.uploaded": Action(_("File %(name)s uploaded")),
+    "file.renamed": Action(_("File %(old)s renamed to %(new)s")),
+    "file.deleted": Action(_("File %(name)s deleted")),
+    "file.restored": Action(_("File %(name)s restored")),
 }
 
 _DOC_KINDS = {"invoice": _("Invoice"), "credit_note": _("Credit note")}

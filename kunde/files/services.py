@@ -141,7 +141,7 @@ def file_upload(
                 customer=customer,
                 actor=actor,
                 action="file.uploaded",
-                summary=_("File %(name)s uploaded") % {"name": name[:200]},
+                params={"name": name},
             )
     except BaseException:
         # No bytes without their row.
@@ -188,8 +188,7 @@ def file_update(*, actor, file: CustomerFile, name: str, description: str = "") 
                 customer=locked.customer,
                 actor=actor,
                 action="file.renamed",
-                summary=_("File %(old)s renamed to %(new)s")
-                % {"old": old_name[:100], "new": new_name[:100]},
+                params={"old": old_name, "new": new_name},
             )
     return locked
 
@@ -210,7 +209,7 @@ def file_delete(*, actor, file: CustomerFile) -> CustomerFile:
             customer=locked.customer,
             actor=actor,
             action="file.deleted",
-            summary=_("File %(name)s deleted") % {"name": locked.name[:200]},
+            params={"name": locked.name},
         )
     return locked
 
@@ -228,7 +227,7 @@ def file_restore(*, actor, file: CustomerFile) -> CustomerFile:
             customer=locked.customer,
             actor=actor,
             action="file.restored",
-            summary=_("File %(name)s restored") % {"name": locked.name[:200]},
+            params={"name": locked.name},
         )
     return locked
 

@@ -61,7 +61,7 @@ def test_a_download_can_redirect_to_a_signed_url(
 
 
 def test_invoice_issue_and_payment_import_keep_their_files_in_the_bucket(
-    s3_storage, s3_server, finance, draft
+    s3_storage, s3_server, finance, draft, django_capture_on_commit_callbacks
 ):
     from kunde.invoices.services import invoice_issue
     from kunde.payments.imports import payments_import
@@ -69,7 +69,9 @@ def test_invoice_issue_and_payment_import_keep_their_files_in_the_bucket(
     from kunde.payments.progress import ImportProgressReporter, progress_name
     from kunde.payments.tests.conftest import ocr_file, ocr_transaction
 
-    invoice = invoice_issue(actor=finance, invoice=draft)
+    with django_capture_on_commit_callbacks(execute=True):  # the PDF is rendered after commit
+        invoice = invoice_issue(actor=finance, invoice=draft)
+    invoice.refresh_from_db()
     assert invoice.pdf.name in _keys(s3_server, s3_storage)
     with invoice.pdf.open("rb") as stored:
         pdf = stored.read()
