@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kunde.projects",
     "kunde.invoices",
     "kunde.payments",
+    "kunde.ehf",
     "kunde.api",
     "kunde.demo",
 ]

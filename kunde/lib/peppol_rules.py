@@ -63,8 +63,7 @@ TEXTS = {
     "PEPPOL-EN16931-R001": "Business process MUST be provided.",
     "PEPPOL-EN16931-R002": "No more than one note is allowed on document level.",
     "PEPPOL-EN16931-R003": "A buyer reference or purchase order reference MUST be provided.",
-    "PEPPOL-EN16931-R004": "Specification identifier MUST have the value "
-    f"'{CUSTOMIZATION_ID}'.",
+    "PEPPOL-EN16931-R004": f"Specification identifier MUST have the value '{CUSTOMIZATION_ID}'.",
     "PEPPOL-EN16931-R005": "VAT accounting currency code MUST be different from invoice "
     "currency code when provided.",
     "PEPPOL-EN16931-R007": "Business process MUST be in the format "
@@ -234,7 +233,10 @@ def _tax(c: _Checker, root) -> None:
     if len(without) != (1 if c.xp("cbc:TaxCurrencyCode") else 0):
         c.fail("PEPPOL-EN16931-R054", root)
     if tax_currency:
-        in_tax = [_decimal(e.text) for e in c.xp(f"cac:TaxTotal/cbc:TaxAmount[@currencyID='{tax_currency}']")]
+        in_tax = [
+            _decimal(e.text)
+            for e in c.xp(f"cac:TaxTotal/cbc:TaxAmount[@currencyID='{tax_currency}']")
+        ]
         in_doc = [
             _decimal(e.text)
             for e in c.xp(f"cac:TaxTotal/cbc:TaxAmount[@currencyID='{document_currency}']")
@@ -262,11 +264,15 @@ def _lines(c: _Checker, root, credit: bool) -> None:
         base = base if base else Decimal(1)
         allowances = sum(
             (_decimal(e.text) or 0)
-            for e in c.xp("cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator)='false']/cbc:Amount", line)
+            for e in c.xp(
+                "cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator)='false']/cbc:Amount", line
+            )
         )
         charges = sum(
             (_decimal(e.text) or 0)
-            for e in c.xp("cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator)='true']/cbc:Amount", line)
+            for e in c.xp(
+                "cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator)='true']/cbc:Amount", line
+            )
         )
         expected = (quantity or 0) * (price / base) + Decimal(charges) - Decimal(allowances)
         if abs(net - expected) > Decimal("0.02"):
