@@ -165,6 +165,18 @@ BRREG_TIMEOUT_SECONDS = env_float("BRREG_TIMEOUT_SECONDS", 3.0)
 
 CUSTOMERS_PER_PAGE = env_int("CUSTOMERS_PER_PAGE", 50)
 
+# EHF (kunde.ehf): the access point's HTTP API, an outbox folder in the file storage for
+# providers that pick files up, e-mail when the receiver cannot take EHF, and Peppol discovery.
+EHF_ACCESS_POINT_URL = env_str("EHF_ACCESS_POINT_URL")
+EHF_ACCESS_POINT_TOKEN = env_str("EHF_ACCESS_POINT_TOKEN")
+EHF_ACCESS_POINT_TIMEOUT = env_float("EHF_ACCESS_POINT_TIMEOUT", 10.0)
+EHF_OUTBOX = env_str("EHF_OUTBOX")
+EHF_FALLBACK_EMAIL = env_bool("EHF_FALLBACK_EMAIL", True)
+PEPPOL_SML_DOMAIN = env_str("PEPPOL_SML_DOMAIN", "edelivery.tech.ec.europa.eu")
+PEPPOL_SMP_URL = env_str("PEPPOL_SMP_URL")  # skip DNS and ask this SMP (tests, private setups)
+PEPPOL_TIMEOUT = env_float("PEPPOL_TIMEOUT", 5.0)
+PEPPOL_LOOKUP_MAX_AGE_DAYS = env_int("PEPPOL_LOOKUP_MAX_AGE_DAYS", 7)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

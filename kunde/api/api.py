@@ -89,6 +89,7 @@ def _stale(request, exc):
 
 def api_urls():
     from kunde.api import customers, invoices, payments  # noqa: F401  (registers the endpoints)
+    from kunde.api import ehf  # noqa: F401
 
     patterns, app_name, namespace = api.urls
     # The API authenticates by itself (token or session) and answers 401 in JSON, so the

@@ -283,6 +283,11 @@ def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> D
 
     Must not run inside an outer transaction: the "sending" row has to be committed before
     the mail server is called."""
+    if invoice.customer.invoice_delivery == InvoiceDelivery.EHF and invoice.is_issued:
+        from kunde.ehf.delivery import ehf_configured, ehf_send
+
+        if ehf_configured():
+            return ehf_send(actor=actor, invoice=invoice)
     with transaction.atomic():
         invoice = (
             Invoice.objects.select_for_update(of=("self",))
