@@ -88,8 +88,12 @@ def _stale(request, exc):
 
 
 def api_urls():
-    from kunde.api import customers, invoices, payments  # noqa: F401  (registers the endpoints)
-    from kunde.api import ehf  # noqa: F401
+    from kunde.api import (  # noqa: F401  (registers the endpoints)
+        customers,
+        ehf,  # noqa: F401
+        invoices,
+        payments,
+    )
 
     patterns, app_name, namespace = api.urls
     # The API authenticates by itself (token or session) and answers 401 in JSON, so the
