@@ -12,6 +12,7 @@ from kunde.demo.bench import (
     bench_run,
 )
 from kunde.demo.benchdb import bench_database_path, bench_size
+from kunde.ehf.bench import bench_ehf
 from kunde.payments.bench import bench_payment_import
 
 
@@ -40,10 +41,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--warmup", type=int, default=5, help="Untimed requests before (default 5)."
         )
+        parser.add_argument(
+            "--ehf", action="store_true", help="Only the EHF figures (no database needed)."
+        )
 
-    def handle(self, *args, quick: bool, n: int, warmup: int, **options):
+    def handle(self, *args, quick: bool, n: int, warmup: int, ehf: bool = False, **options):
         if n < 1 or warmup < 0:
             raise CommandError("--n must be at least 1 and --warmup at least 0.")
+        if ehf:
+            self.stdout.write(json.dumps(bench_ehf(n=max(n, 50)), ensure_ascii=False))
+            return
         database = settings.DATABASES["default"]
         own = database["ENGINE"] == "django.db.backends.sqlite3" and (
             Path(str(database["NAME"])).resolve() == bench_database_path(quick).resolve()
@@ -71,3 +78,4 @@ class Command(BaseCommand):
             payment_import["seconds"] / payment_import["parse_seconds"], 2
         )
         self.stdout.write(json.dumps(payment_import, ensure_ascii=False))
+        self.stdout.write(json.dumps(bench_ehf(), ensure_ascii=False))
