@@ -49,7 +49,7 @@ class Command(BaseCommand):
         if n < 1 or warmup < 0:
             raise CommandError("--n must be at least 1 and --warmup at least 0.")
         if ehf:
-            self.stdout.write(json.dumps(bench_ehf(n=max(n, 50)), ensure_ascii=False))
+            self.stdout.write(json.dumps(bench_ehf(n=n), ensure_ascii=False))
             return
         database = settings.DATABASES["default"]
         own = database["ENGINE"] == "django.db.backends.sqlite3" and (
