@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from kunde.activity.services import log_activity
 from kunde.ehf.documents import ehf_document
 from kunde.ehf.explain import explain
-from kunde.ehf.models import EhfDelivery, EhfStatus
+from kunde.ehf.models import EhfDelivery, EhfReceiver, EhfStatus
 from kunde.invoices.models import Invoice
 
 logger = logging.getLogger(__name__)
@@ -191,13 +191,33 @@ def ehf_configured() -> bool:
     return bool(settings.EHF_ACCESS_POINT_URL or settings.EHF_OUTBOX)
 
 
+def _known_unable(invoice: Invoice) -> bool:
+    """The last lookup says the customer cannot receive EHF: record the document as going by
+    e-mail instead (unless it already went as EHF)."""
+    receiver = EhfReceiver.objects.filter(customer=invoice.customer_id).first()
+    if receiver is None or receiver.can_receive:
+        return False
+    delivery, _created = EhfDelivery.objects.get_or_create(
+        invoice=invoice,
+        defaults={"status": EhfStatus.QUEUED, "idempotency_key": idempotency_key(invoice)},
+    )
+    if delivery.status in (EhfStatus.SENT, EhfStatus.DELIVERED):
+        return False
+    _record(delivery, EhfStatus.EMAILED, receiver.detail)
+    return True
+
+
 def ehf_send(*, actor, invoice: Invoice):
     """What the delivery path calls for a customer who prefers EHF: deliver now (a background
-    task can call `ehf_deliver` instead) and record the attempt like every other channel."""
+    task can call `ehf_deliver` instead) and record the attempt like every other channel.
+    Returns None when the customer cannot receive EHF and e-mail is the fallback
+    (EHF_FALLBACK_EMAIL): the caller then e-mails the PDF."""
     from django.utils import timezone
 
     from kunde.invoices.models import DeliveryAttempt, DeliveryChannel, DeliveryResult
 
+    if settings.EHF_FALLBACK_EMAIL and _known_unable(invoice):
+        return None
     delivery = ehf_deliver(invoice.pk)
     failed = delivery.status in (EhfStatus.FAILED, EhfStatus.REJECTED)
     return DeliveryAttempt.objects.create(

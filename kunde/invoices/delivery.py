@@ -283,11 +283,15 @@ def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> D
 
     Must not run inside an outer transaction: the "sending" row has to be committed before
     the mail server is called."""
+    ehf_fallback = False
     if invoice.customer.invoice_delivery == InvoiceDelivery.EHF and invoice.is_issued:
         from kunde.ehf.delivery import ehf_configured, ehf_send
 
         if ehf_configured():
-            return ehf_send(actor=actor, invoice=invoice)
+            attempt = ehf_send(actor=actor, invoice=invoice)
+            if attempt is not None:
+                return attempt
+            ehf_fallback = True  # the customer cannot receive EHF: e-mail, noted as such
     with transaction.atomic():
         invoice = (
             Invoice.objects.select_for_update(of=("self",))
@@ -318,7 +322,9 @@ def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> D
         addresses = email_addresses(invoice)
         message = _email_message(invoice, addresses, stored_pdf(invoice))
         note = ""
-        if customer.invoice_delivery == InvoiceDelivery.EHF:
+        if ehf_fallback:
+            note = _("The customer cannot receive EHF; sent by e-mail")
+        elif customer.invoice_delivery == InvoiceDelivery.EHF:
             note = _("EHF is not available yet; sent by e-mail")
         note = "; ".join(n for n in (note, _unknown_note(after_unknown)) if n)
         attempt = DeliveryAttempt.objects.create(

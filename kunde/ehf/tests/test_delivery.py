@@ -92,3 +92,27 @@ def test_sending_to_an_ehf_customer_goes_as_ehf(access_point, make_issued, finan
     attempt = invoice_send(actor=finance, invoice=make_issued())
     assert (attempt.channel, attempt.result) == ("ehf", "sent")
     assert attempt.recipient == "0192:923609016"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_that_cannot_receive_gets_email_recorded_as_such(
+    access_point, make_issued, finance, mailoutbox
+):
+    from django.utils import timezone
+
+    from kunde.ehf.models import EhfReceiver
+
+    invoice = make_issued()
+    EhfReceiver.objects.create(
+        customer=invoice.customer,
+        organization_number="923609016",
+        can_receive=False,
+        detail="Not registered in the Peppol network.",
+        checked_at=timezone.now(),
+    )
+    attempt = invoice_send(actor=finance, invoice=invoice)
+    assert (attempt.channel, attempt.result) == ("email", "sent")
+    assert "cannot receive EHF" in attempt.note or "kan ikke motta EHF" in attempt.note
+    assert invoice.ehf_delivery.status == EhfStatus.EMAILED
+    assert access_point.posts == 0
+    assert len(mailoutbox) == 1
