@@ -50,3 +50,17 @@ def test_an_issued_document_shows_its_ehf_status(client_for, reader, make_issued
     )
     page = client_for(reader).get(f"/invoices/{invoice.pk}/").content.decode()
     assert 'data-testid="ehf-status"' in page and "Unknown receiver" in page
+
+
+@pytest.mark.django_db
+def test_the_invoices_tab_can_show_the_ehf_status(client_for, finance, make_issued):
+    from kunde.invoices import report
+
+    invoice = make_issued()
+    EhfDelivery.objects.create(invoice=invoice, status="delivered", idempotency_key="k")
+    report.report_columns_save(
+        user=finance, report=report.CUSTOMER_REPORT, keys=["number", "ehf_status"]
+    )
+    page = client_for(finance).get(f"/customers/{invoice.customer_id}/invoices/")
+    assert page.status_code == 200
+    assert "Delivered" in page.content.decode() or "Levert" in page.content.decode()
