@@ -149,3 +149,13 @@ def test_peppol_lookup_command(smp, settings, capsys):
     smp.participants["923609016"] = BOTH
     call_command("peppol-lookup", "923609016")
     assert "can receive EHF: yes" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_edit_mode_has_the_verify_button_and_ehf_is_suggested(client_for, customer, manager):
+    from kunde.customers.models import Customer
+
+    Customer.objects.filter(pk=customer.pk).update(ehf_status="can_receive")
+    page = client_for(manager).get(f"/customers/{customer.pk}/edit/").content.decode()
+    assert 'data-testid="ehf-verify"' in page
+    assert 'data-testid="ehf-suggest"' in page
