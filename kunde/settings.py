@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kunde.projects",
     "kunde.invoices",
     "kunde.payments",
+    "kunde.ehf",
     "kunde.api",
     "kunde.demo",
     "kunde.files",
@@ -243,6 +244,18 @@ DELIVERY_EMAIL_ATTEMPTS = env_int("DELIVERY_EMAIL_ATTEMPTS", 5)
 DELIVERY_EMAIL_RETRY_SECONDS = env_float("DELIVERY_EMAIL_RETRY_SECONDS", 60)  # doubles each time
 # Payment files above this size are imported by a worker (the request answers at once).
 PAYMENT_IMPORT_QUEUE_ABOVE_BYTES = env_int("PAYMENT_IMPORT_QUEUE_ABOVE_BYTES", 200 * 1024)
+
+# EHF (kunde.ehf): the access point's HTTP API, an outbox folder in the file storage for
+# providers that pick files up, e-mail when the receiver cannot take EHF, and Peppol discovery.
+EHF_ACCESS_POINT_URL = env_str("EHF_ACCESS_POINT_URL")
+EHF_ACCESS_POINT_TOKEN = env_str("EHF_ACCESS_POINT_TOKEN")
+EHF_ACCESS_POINT_TIMEOUT = env_float("EHF_ACCESS_POINT_TIMEOUT", 10.0)
+EHF_OUTBOX = env_str("EHF_OUTBOX")
+EHF_FALLBACK_EMAIL = env_bool("EHF_FALLBACK_EMAIL", True)
+PEPPOL_SML_DOMAIN = env_str("PEPPOL_SML_DOMAIN", "edelivery.tech.ec.europa.eu")
+PEPPOL_SMP_URL = env_str("PEPPOL_SMP_URL")  # skip DNS and ask this SMP (tests, private setups)
+PEPPOL_TIMEOUT = env_float("PEPPOL_TIMEOUT", 5.0)
+PEPPOL_LOOKUP_MAX_AGE_DAYS = env_int("PEPPOL_LOOKUP_MAX_AGE_DAYS", 7)
 
 LOGGING = {
     "version": 1,

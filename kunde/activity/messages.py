@@ -35,6 +35,8 @@ class Action:
     model: str | None = None
     # Text appended (after "; ") when the flag of that name is true in params.
     flags: dict = field(default_factory=dict)
+    # A free-text param (a reason from outside, e.g. an access point's) appended in brackets.
+    detail: str | None = None
 
 
 _AGAIN = _("sent again after an attempt with unknown outcome, as confirmed")
@@ -111,6 +113,15 @@ ACTIONS: dict[str, Action] = {
         _("%(amount_ore)s of the customer's credit paid back: %(note)s")
     ),
     "payment.imported": Action(_("%(count)s payment(s) from import %(import)s, %(total_ore)s")),
+    # EHF
+    "customer.ehf_verified": Action(_("EHF lookup of %(orgnr)s: %(detail)s")),
+    **{
+        f"{kind}.ehf_{status}": Action(
+            _("%(doc)s EHF: %(status)s"), "ehf.EhfDelivery", detail="reason"
+        )
+        for kind in ("invoice", "credit_note")
+        for status in ("queued", "sent", "delivered", "rejected", "failed", "emailed")
+    },
     # Files
     "file.uploaded": Action(_("File %(name)s uploaded")),
     "file.renamed": Action(_("File %(old)s renamed to %(new)s")),
@@ -228,6 +239,8 @@ def describe(action_code: str, params: dict, legacy_summary: str = "") -> str:
         text = str(action.message) % values if "%(" in str(action.message) else str(action.message)
     except KeyError:
         return action_code
+    if action.detail and (params or {}).get(action.detail):
+        text += f" ({params[action.detail]})"
     extra = [str(note) for flag, note in action.flags.items() if (params or {}).get(flag)]
     return "; ".join([text, *extra])
 

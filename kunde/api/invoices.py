@@ -135,6 +135,22 @@ class InvoiceDetail(InvoiceOut):
         description="On an issued invoice: what issued credit notes have not yet credited."
     )
     lines: list[LineOut]
+    ehf_status: str | None = Field(
+        None,
+        description="EHF delivery: queued, sent, delivered, rejected, failed or emailed; "
+        "null when never sent as EHF.",
+    )
+    ehf_status_reason: str = ""
+
+    @staticmethod
+    def resolve_ehf_status(invoice) -> str | None:
+        delivery = getattr(invoice, "ehf_delivery", None)
+        return delivery.status if delivery else None
+
+    @staticmethod
+    def resolve_ehf_status_reason(invoice) -> str:
+        delivery = getattr(invoice, "ehf_delivery", None)
+        return delivery.reason if delivery else ""
 
     @staticmethod
     def resolve_credit_remaining_ore(invoice) -> int | None:
@@ -251,7 +267,9 @@ def _documents():
 
 
 def _invoice(invoice_id: int) -> Invoice:
-    return get_object_or_404(_documents().prefetch_related("lines"), pk=invoice_id)
+    return get_object_or_404(
+        _documents().prefetch_related("lines").select_related("ehf_delivery"), pk=invoice_id
+    )
 
 
 # Endpoints ----------------------------------------------------------------------------------

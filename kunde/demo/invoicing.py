@@ -83,6 +83,10 @@ def demo_invoices_create(*, seed: int, limit: int, log: Callable[[str], None] = 
             if not draft.lines.exists():
                 services.invoice_draft_delete(actor=finance, invoice=draft)
                 continue
+            if not (draft.order_reference or draft.your_reference):
+                # EHF needs a buyer reference (PEPPOL-EN16931-R003): the customer's project no.
+                draft.order_reference = f"P-{project.number}"
+                draft.save(update_fields=["order_reference"])
             invoice = services.invoice_issue(actor=finance, invoice=draft, issue_date=day)
             issued.append(invoice)
             if rng.random() < 0.08:

@@ -295,6 +295,15 @@ def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> D
     the mail server is called."""
     if invoice.is_issued and not invoice.pdf:
         invoice_pdf_render(invoice.pk)  # its own transaction: the file and its row together
+    ehf_fallback = False
+    if invoice.customer.invoice_delivery == InvoiceDelivery.EHF and invoice.is_issued:
+        from kunde.ehf.delivery import ehf_configured, ehf_send
+
+        if ehf_configured():
+            attempt = ehf_send(actor=actor, invoice=invoice)
+            if attempt is not None:
+                return attempt
+            ehf_fallback = True  # the customer cannot receive EHF: e-mail, noted as such
     with transaction.atomic():
         invoice = (
             Invoice.objects.select_for_update(of=("self",))
@@ -324,7 +333,9 @@ def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> D
         addresses = email_addresses(invoice)
         stored_pdf(invoice)  # a missing or changed PDF is refused before anything is queued
         note = ""
-        if customer.invoice_delivery == InvoiceDelivery.EHF:
+        if ehf_fallback:
+            note = _("The customer cannot receive EHF; sent by e-mail")
+        elif customer.invoice_delivery == InvoiceDelivery.EHF:
             note = _("EHF is not available yet; sent by e-mail")
         note = "; ".join(n for n in (note, _unknown_note(after_unknown)) if n)
         attempt = DeliveryAttempt.objects.create(

@@ -75,6 +75,7 @@ COLUMNS = (
     ReportColumn("export_status", _("Export status"), "text", "export_status"),
     ReportColumn("channel", _("Delivery channel"), "text"),
     ReportColumn("sent_at", _("Sent at"), "datetime"),
+    ReportColumn("ehf_status", _("EHF status"), "text"),
     ReportColumn("kid", _("KID"), "text", "kid"),
     ReportColumn("your_reference", _("Your reference"), "text", "your_reference"),
     ReportColumn("order_reference", _("Order reference"), "text", "order_reference"),
@@ -120,6 +121,7 @@ ROW_FIELDS = (
     "id", "kind", "status", "number", "issue_date", "due_date", "net_ore", "vat_ore", "total_ore",
     "export_status", "kid", "your_reference", "order_reference", "contract_reference", "currency",
     "project__number", "project__name", "customer__number", "customer__name",
+    "ehf_delivery__status",
 )  # fmt: skip
 
 
@@ -390,6 +392,7 @@ def build_rows(
             "channel": _channel_text(delivery),
             "sent_at": delivery["finished_at"] if delivery and delivery["result"] in DELIVERED
             else None,
+            "ehf_status": _ehf_status_text(v["ehf_delivery__status"]),
             "kid": v["kid"] or "",
             "your_reference": v["your_reference"],
             "order_reference": v["order_reference"],
@@ -402,6 +405,12 @@ def build_rows(
             row.update(payment_state=state, payment_label=payment_status_text(state))
         rows.append(row)
     return rows
+
+
+def _ehf_status_text(status: str | None) -> str:
+    from kunde.ehf.models import EhfStatus
+
+    return str(EhfStatus(status).label) if status else ""
 
 
 def _channel_text(delivery: dict | None) -> str:

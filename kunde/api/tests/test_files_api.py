@@ -15,10 +15,13 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def issued_invoice(draft, finance):
+def issued_invoice(draft, finance, django_capture_on_commit_callbacks):
     from kunde.invoices.services import invoice_issue
 
-    return invoice_issue(actor=finance, invoice=draft)
+    with django_capture_on_commit_callbacks(execute=True):  # the PDF is rendered after commit
+        invoice = invoice_issue(actor=finance, invoice=draft)
+    invoice.refresh_from_db()
+    return invoice
 
 
 def _files_url(customer):

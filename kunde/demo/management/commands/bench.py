@@ -12,6 +12,7 @@ from kunde.demo.bench import (
     bench_run,
 )
 from kunde.demo.benchdb import bench_database_path, bench_size
+from kunde.ehf.bench import bench_ehf
 from kunde.files.bench import files_bench
 from kunde.invoices.bench import bench_issuing
 from kunde.payments.bench import bench_payment_import
@@ -43,13 +44,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--warmup", type=int, default=5, help="Untimed requests before (default 5)."
         )
+        parser.add_argument(
+            "--ehf", action="store_true", help="Only the EHF figures (no database needed)."
+        )
 
-    def handle(self, *args, quick: bool, n: int, warmup: int, **options):
+    def handle(self, *args, quick: bool, n: int, warmup: int, ehf: bool = False, **options):
         def log(message):
             self.stderr.write(message, style_func=str)
 
         if n < 1 or warmup < 0:
             raise CommandError("--n must be at least 1 and --warmup at least 0.")
+        if ehf:
+            self.stdout.write(json.dumps(bench_ehf(n=n), ensure_ascii=False))
+            return
         database = settings.DATABASES["default"]
         own = database["ENGINE"] == "django.db.backends.sqlite3" and (
             Path(str(database["NAME"])).resolve() == bench_database_path(quick).resolve()
@@ -84,3 +91,4 @@ class Command(BaseCommand):
             log=lambda message: self.stderr.write(message, style_func=str),
         )
         self.stdout.write(json.dumps(issuing, ensure_ascii=False))
+        self.stdout.write(json.dumps(bench_ehf(), ensure_ascii=False))

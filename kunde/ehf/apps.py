@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class EhfConfig(AppConfig):
+    name = "kunde.ehf"

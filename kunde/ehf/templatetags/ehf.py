@@ -1,0 +1,17 @@
+from django import template
+
+from kunde.customers.models import InvoiceDelivery
+from kunde.ehf.models import EhfDelivery
+from kunde.ehf.warnings import draft_ehf_warnings
+
+register = template.Library()
+
+
+@register.inclusion_tag("ehf/_panel.html")
+def ehf_panel(invoice):
+    """EHF warnings on a draft; the EHF delivery status on an issued document."""
+    if not invoice.is_issued:
+        return {"warnings": draft_ehf_warnings(invoice)}
+    if invoice.customer.invoice_delivery != InvoiceDelivery.EHF:
+        return {}  # no query for the many documents that never go as EHF
+    return {"delivery": EhfDelivery.objects.filter(invoice=invoice).first()}

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from kunde.ehf import views
+
+app_name = "ehf"
+urlpatterns = [
+    path(
+        "customers/<int:customer_id>/ehf-verify/",
+        views.customer_ehf_verify_view,
+        name="customer_verify",
+    ),
+]
