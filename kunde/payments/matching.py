@@ -28,7 +28,8 @@ The rules (`MatchRule`):
   all credit). A customer with open invoices only in other currencies → `unmatched`.
 
   Both spread rules write one row per part: the first keeps the transaction's `source_key`,
-  the other parts on invoices get it with a suffix (":kid2", ":kid3", ...), the credit row none;
+  the other parts on invoices get the key of its identity with a suffix (":kid2", ":kid3",
+  ...), the credit row none;
   the other parts have `related` = the first. The transaction counts once in `MatchResult`:
   `over` when credit is left, `partial` when the money ran out, else `matched`.
 - a negative amount (a reversal) with a known KID → a negative row on that invoice
@@ -57,7 +58,7 @@ from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
 from kunde.invoices.services import kid_rule
 from kunde.lib import kid as kid_lib
 from kunde.lib.money import format_money
-from kunde.payments.models import MatchRule, Payment, PaymentMethod
+from kunde.payments.models import MatchRule, Payment, PaymentMethod, source_key
 
 # SQLite allows 999 variables per statement in older builds; stay well below.
 SQLITE_CHUNK = 900
@@ -81,7 +82,8 @@ class Incoming(NamedTuple):
     `kid_candidates` are the references that may be a KID, best first (OCR has one; camt may
     have several structured references); the first valid one that an invoice has wins, or, when
     several are KIDs of one customer's invoices, the amount is spread over them (see above).
-    `source_key` identifies the transaction at the bank; the database refuses it twice.
+    `identity` identifies the transaction at the bank, whole (`transaction_identity`); its
+    row's `source_key` is the hash of it, which the database refuses twice.
     """
 
     amount_ore: int
@@ -90,7 +92,7 @@ class Incoming(NamedTuple):
     payer_name: str = ""
     payer_account: str = ""
     text: str = ""
-    source_key: str | None = None
+    identity: str | None = None
     method: str = PaymentMethod.OCR
     currency: str = "NOK"
 
@@ -361,23 +363,23 @@ def payments_match(
             customer_id=None,
             invoice_id=None,
             amount_ore=item.amount_ore,
-            currency=item.currency[:3],
+            currency=item.currency,
             date=item.date,
             method=str(item.method),
             match_rule=UNMATCHED,
             kid=_kid_shown(item, kids, ref),
-            payer_name=item.payer_name[:200],
-            payer_account=item.payer_account[:34],
-            text=item.text[:500],
+            payer_name=item.payer_name,
+            payer_account=item.payer_account,
+            text=item.text,
             note="",
             source_import_id=import_id,
-            source_key=item.source_key,
+            source_key=None if item.identity is None else source_key(item.identity),
             related_id=None,
             created_by_id=actor_id,
             created_at=now,
         )
         if spread is not None:
-            _allocate_parts(result, row, *spread, open_ore)
+            _allocate_parts(result, row, item.identity, *spread, open_ore)
         elif ref is None:
             result.unmatched += 1
         else:
@@ -470,7 +472,12 @@ def _allocate(result: MatchResult, row: PaymentRow, ref: InvoiceRef, open_ore: d
 
 
 def _allocate_parts(
-    result: MatchResult, row: PaymentRow, customer_id: int, targets: Targets, open_ore: dict
+    result: MatchResult,
+    row: PaymentRow,
+    identity: str | None,
+    customer_id: int,
+    targets: Targets,
+    open_ore: dict,
 ) -> None:
     """Spread positive `row` over the invoices of `targets` in order, each getting at most what
     is open on it; the rest is the customer's credit. `row` becomes the first part, the others
@@ -499,16 +506,15 @@ def _allocate_parts(
     for number, (invoice_id, kid, amount, rule) in enumerate(parts[1:], start=2):
         part = PaymentRow(*_values(row))
         part.invoice_id, part.kid, part.amount_ore, part.match_rule = invoice_id, kid, amount, rule
-        part.source_key = _part_key(row.source_key, number) if invoice_id is not None else None
+        part.source_key = _part_key(identity, number) if invoice_id is not None else None
         result.splits.append((len(result.payments), part))
 
 
-def _part_key(source_key: str | None, number: int) -> str | None:
-    """The source key of part `number` of a spread transaction, within the column's 200."""
-    if source_key is None:
+def _part_key(identity: str | None, number: int) -> str | None:
+    """The source key of part `number` of a spread transaction."""
+    if identity is None:
         return None
-    suffix = f":kid{number}"
-    return source_key[: 200 - len(suffix)] + suffix
+    return source_key(f"{identity}:kid{number}")
 
 
 def payments_book(
