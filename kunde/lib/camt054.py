@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 from lxml import etree
 
+from kunde.lib.money import MAX_AMOUNT_ORE
+
 NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:"
 VERSIONS = ("001.02", "001.04", "001.08")
 BOOKED = "BOOK"
@@ -44,6 +46,7 @@ _DOCTYPE_REFUSED = (
 )
 _XML_SPACE = " \t\r\n"
 _AMOUNT = re.compile(r"[0-9]{1,18}(\.[0-9]{1,5})?")
+_SUM = re.compile(r"[0-9]{1,18}(\.[0-9]{1,17})?")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?")
 _DATETIME = re.compile(
@@ -271,6 +274,7 @@ class _Reader:
         notifications = tuple(self.notification(n) for n in self.findall(body, "Ntfctn"))
         if not notifications:
             raise Camt054Error("The document contains no notification (Ntfctn).")
+        self.check_header(header, notifications)
         return Camt054Notification(message_id, created_at, self.version, notifications)
 
     def notification(self, element: etree._Element) -> Camt054AccountNotification:
@@ -296,6 +300,7 @@ class _Reader:
                 entries.append(entry)
             else:
                 skipped.append(SkippedEntry(entry, reason))
+        self.check_summary(element, entries + [s.entry for s in skipped], where)
         return Camt054AccountNotification(
             id=notification_id,
             account_iban=iban,
@@ -305,6 +310,76 @@ class _Reader:
             entries=tuple(entries),
             skipped=tuple(skipped),
         )
+
+    def check_summary(self, element: etree._Element, entries: list, where: str) -> None:
+        """A notification's TxsSummry, where the bank sent one, must agree with its entries
+        (all of them, booked or not): counts and sums of all, of the credits and of the
+        debits, and the net amount."""
+        summary = self.find(element, "TxsSummry")
+        if summary is None:
+            return
+        credits = [e.amount for e in entries if e.credit_debit == CREDIT]
+        debits = [e.amount for e in entries if e.credit_debit == DEBIT]
+        for name, amounts in (
+            ("TtlNtries", credits + debits),
+            ("TtlCdtNtries", credits),
+            ("TtlDbtNtries", debits),
+        ):
+            block = self.find(summary, name)
+            if block is None:
+                continue
+            label = f"{where}: TxsSummry/{name}"
+            self.check_count(self.text(block, "NbOfNtries"), len(amounts), label, "entries")
+            self.check_sum(self.text(block, "Sum"), sum(amounts, Decimal(0)), label)
+        totals = self.find(summary, "TtlNtries")
+        if totals is None:
+            return
+        # 001.04 and later: TtlNetNtry/Amt and /CdtDbtInd; 001.02: TtlNetNtryAmt and CdtDbtInd.
+        net = self.find(totals, "TtlNetNtry")
+        amount = self.text(net, "Amt") if net is not None else self.text(totals, "TtlNetNtryAmt")
+        if amount is None:
+            return
+        label = f"{where}: TxsSummry/TtlNtries/TtlNetNtry"
+        stated = _decimal(amount, label)
+        sign = self.text(net, "CdtDbtInd") if net is not None else self.text(totals, "CdtDbtInd")
+        if sign is not None and _credit_debit(sign, label) == DEBIT:
+            stated = -stated
+        actual = sum(credits, Decimal(0)) - sum(debits, Decimal(0))
+        if stated != actual:
+            raise Camt054Error(
+                f"{label} says the net amount is {stated}, but the entries add up to {actual}."
+            )
+
+    def check_count(self, text: str | None, actual: int, label: str, what: str) -> None:
+        if text is None:
+            return
+        if not text.isascii() or not text.isdigit() or len(text) > 15:
+            raise Camt054Error(f"{label}: the number {text[:20]!r} is not a number.")
+        if int(text) != actual:
+            raise Camt054Error(f"{label} says {int(text)} {what}, but {actual} are listed.")
+
+    def check_sum(self, text: str | None, actual: Decimal, label: str) -> None:
+        if text is None:
+            return
+        stated = _decimal(text, label)
+        if stated != actual:
+            raise Camt054Error(
+                f"{label} says the sum is {stated}, but the amounts add up to {actual}."
+            )
+
+    def check_header(self, header: etree._Element, notifications: tuple) -> None:
+        """NbOfTxs and CtrlSum in the group header (not in the camt.054 schema, but some banks
+        send them, as in pain.001): the number of transactions and the sum of their amounts."""
+        amounts = [
+            t.amount
+            for n in notifications
+            for e in (*n.entries, *(s.entry for s in n.skipped))
+            for t in e.transactions
+        ]
+        self.check_count(
+            self.text(header, "NbOfTxs"), len(amounts), "The group header", "transactions"
+        )
+        self.check_sum(self.text(header, "CtrlSum"), sum(amounts, Decimal(0)), "The group header")
 
     def entry(self, element: etree._Element, position: str) -> Camt054Entry:
         servicer_reference = self.text(element, "AcctSvcrRef")
@@ -426,7 +501,7 @@ class _Reader:
         total_element = self.find(batch, "TtlAmt")
         if total_element is None:
             return
-        amount, currency = _amount(total_element, f"{where}: Btch/TtlAmt")
+        amount, currency = _amount(total_element, f"{where}: Btch/TtlAmt", limit=False)
         if currency != entry.currency:
             raise Camt054Error(
                 f"{where}: the batch total is in {currency}, but the entry is in {entry.currency}."
@@ -500,7 +575,9 @@ class _Reader:
         )
 
 
-def _amount(element: etree._Element, where: str) -> tuple[Decimal, str]:
+def _amount(element: etree._Element, where: str, limit: bool = True) -> tuple[Decimal, str]:
+    """A positive amount and its currency. With `limit`, an amount of a payment (an entry or a
+    transaction), refused above MAX_AMOUNT_ORE; totals are only compared, never stored."""
     text = (element.text or "").strip(_XML_SPACE)
     if not _AMOUNT.fullmatch(text):
         raise Camt054Error(f"{where}: the amount {text[:40]!r} is not a positive decimal number.")
@@ -509,10 +586,22 @@ def _amount(element: etree._Element, where: str) -> tuple[Decimal, str]:
         raise Camt054Error(f"{where}: the amount is zero.")
     if amount != amount.quantize(_CENT):
         raise Camt054Error(f"{where}: the amount {text} has more than 2 decimals.")
+    if limit and amount * 100 > MAX_AMOUNT_ORE:
+        raise Camt054Error(
+            f"{where}: the amount {text} is more than the largest amount accepted, "
+            f"{_decimal_text(MAX_AMOUNT_ORE)}."
+        )
     currency = element.get("Ccy") or ""
     if not _CURRENCY.fullmatch(currency):
         raise Camt054Error(f"{where}: the amount has no valid currency (Ccy={currency[:20]!r}).")
     return amount, currency
+
+
+def _decimal(text: str, where: str) -> Decimal:
+    """A DecimalNumber of a summary (no currency, up to 17 decimals)."""
+    if not _SUM.fullmatch(text):
+        raise Camt054Error(f"{where}: {text[:40]!r} is not a positive decimal number.")
+    return Decimal(text)
 
 
 def _credit_debit(value: str | None, where: str) -> str:

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from kunde.lib.money import MAX_AMOUNT_ORE
+
 FREE_TEXT_TYPES = frozenset({20, 21})
 NO_DATE = "000000"
 
@@ -402,6 +404,12 @@ class _Parser:
                 )
         sign = item1[31]
         amount = int(item1[32:49])
+        if amount > MAX_AMOUNT_ORE:
+            raise OcrGiroError(
+                index + 1,
+                f"positions 33-49 (amount): {amount} øre is more than the largest amount "
+                f"accepted, {MAX_AMOUNT_ORE} øre.",
+            )
         debit_account = item2[47:58]
         return OcrTransaction(
             transaction_type=transaction_type,
