@@ -163,9 +163,7 @@ class Payment(models.Model):
     )
     # The SHA-256 of a bank transaction's full identity (`source_key`): the database refuses
     # to book it twice. A hash, so that no reference is ever cut to fit the column.
-    source_key = models.CharField(
-        max_length=SOURCE_KEY_LENGTH, null=True, blank=True, unique=True
-    )
+    source_key = models.CharField(max_length=SOURCE_KEY_LENGTH, null=True, blank=True, unique=True)
     # For an entry that corrects another, or the split-off part of one bank transaction.
     related = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
