@@ -46,7 +46,6 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,6 +58,7 @@ from kunde.invoices.services import kid_rule
 from kunde.lib import kid as kid_lib
 from kunde.lib.money import format_money
 from kunde.payments.models import MatchRule, Payment, PaymentMethod, source_key
+from kunde.payments.selectors import with_open_ore
 
 # SQLite allows 999 variables per statement in older builds; stay well below.
 SQLITE_CHUNK = 900
@@ -164,71 +164,31 @@ class MatchResult:
         return self.payments + [split for _index, split in self.splits]
 
 
-def open_amounts(invoice_ids: Iterable[int], *, totals: dict[int, int] | None = None) -> dict:
-    """{invoice id: open amount in øre} = total + its issued credit notes (negative) − its
-    payments. Two grouped queries per chunk (three without `totals`). For a few invoices (the
-    services); a batch of KIDs uses `invoices_by_kid`."""
-    ids = list(invoice_ids)
+def open_amounts(invoice_ids: Iterable[int]) -> dict:
+    """{invoice id: open amount in øre}, as `selectors.with_open_ore` defines it: one query per
+    chunk. For a few invoices (the services); a batch of KIDs uses `invoices_by_kid`."""
     result: dict[int, int] = {}
-    for chunk in chunked(ids):
-        if totals is None:
-            base = dict(Invoice.objects.filter(pk__in=chunk).values_list("pk", "total_ore"))
-        else:
-            base = {pk: totals[pk] for pk in chunk}
-        # The status and kind as the sum's filter, so that SQLite uses the credited_invoice
-        # index (see selectors.ISSUED_CREDIT_NOTE).
-        credited = dict(
-            Invoice.objects.filter(credited_invoice__in=chunk)
-            .values_list("credited_invoice")
-            .annotate(
-                s=Sum(
-                    "total_ore",
-                    filter=Q(status=InvoiceStatus.ISSUED, kind=InvoiceKind.CREDIT_NOTE),
-                )
-            )
-            .order_by()
-        )
-        paid = dict(
-            Payment.objects.filter(invoice__in=chunk)
-            .values_list("invoice")
-            .annotate(s=Sum("amount_ore"))
-            .order_by()
-        )
-        for pk, total in base.items():
-            result[pk] = total + (credited.get(pk) or 0) - (paid.get(pk) or 0)
+    for chunk in chunked(list(invoice_ids)):
+        rows = with_open_ore(Invoice.objects.filter(pk__in=chunk)).order_by()
+        result.update(rows.values_list("pk", "open_ore"))
     return result
 
 
-# Status and kind are checked in Python: in SQL, SQLite would pick the (status, export_status)
-# index over the unique KID index and scan (measured: 20 times slower on 100,000 invoices).
-_OPEN_SQL = """
-SELECT i.id, i.kid, i.customer_id, i.currency, i.status, i.kind, i.due_date,
-       i.total_ore
-       + COALESCE((SELECT SUM(c.total_ore) FROM {invoice} c
-                   WHERE c.credited_invoice_id = i.id AND c.status = 'issued'
-                     AND c.kind = 'credit_note'), 0)
-       - COALESCE((SELECT SUM(p.amount_ore) FROM {payment} p WHERE p.invoice_id = i.id), 0)
-FROM {invoice} i
-WHERE i.{column} IN ({marks})
-{lock}
-"""
+_ROW_FIELDS = ("pk", "kid", "customer_id", "currency", "status", "kind", "due_date", "open_ore")
 
 
 def _invoice_rows(column: str, values: Iterable, *, lock: bool) -> Iterator[tuple]:
     """(id, kid, customer id, currency, status, kind, due date, open øre) of the invoices
-    (and credit notes) whose `column` is one of `values`: one indexed query per chunk."""
-    for_update = lock and connection.features.has_select_for_update
-    with connection.cursor() as cursor:
-        for chunk in chunked(sorted(set(values))):
-            sql = _OPEN_SQL.format(
-                invoice=Invoice._meta.db_table,
-                payment=Payment._meta.db_table,
-                column=column,
-                marks=", ".join(["%s"] * len(chunk)),
-                lock="FOR UPDATE" if for_update else "",
-            )
-            cursor.execute(sql, chunk)
-            yield from cursor.fetchall()
+    (and credit notes) whose `column` is one of `values`: one indexed query per chunk.
+
+    Status and kind are checked by the callers, in Python: in SQL, SQLite would pick the
+    (status, export_status) index over the unique KID index and scan (measured: 20 times
+    slower on 100,000 invoices)."""
+    for chunk in chunked(sorted(set(values))):
+        invoices = Invoice.objects.filter(**{f"{column}__in": chunk}).order_by()
+        if lock:
+            invoices = invoices.select_for_update(of=("self",))
+        yield from with_open_ore(invoices).values_list(*_ROW_FIELDS)
 
 
 def invoices_by_kid(kids: Iterable[str], *, lock: bool = False) -> tuple[dict, dict, set]:

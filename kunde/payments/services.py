@@ -49,8 +49,8 @@ MANUAL_METHODS = (PaymentMethod.BANK, PaymentMethod.CASH, PaymentMethod.CARD)
 
 
 def invoice_open_ore(invoice: Invoice) -> int:
-    """What is still to pay on an issued invoice: total + credit notes − payments (2 queries)."""
-    return open_amounts([invoice.pk], totals={invoice.pk: invoice.total_ore})[invoice.pk]
+    """What is still to pay on an issued invoice (`selectors.with_open_ore`; 1 query)."""
+    return open_amounts([invoice.pk])[invoice.pk]
 
 
 def _locked_invoice(invoice: Invoice) -> Invoice:
@@ -89,10 +89,12 @@ def _log(payment: Payment, *, actor, action: str, summary: str) -> None:
 def _check_amount(amount_ore, *, positive: bool) -> None:
     """A whole number of øre, not 0 (above 0 when `positive`), within the one limit on amounts
     that bank files, the forms and the API share (`MAX_AMOUNT_ORE`)."""
-    if not isinstance(amount_ore, int) or isinstance(amount_ore, bool) or amount_ore == 0:
-        raise ValidationError({"amount_ore": _("Enter an amount other than 0.")})
-    if positive and amount_ore < 0:
+    if not isinstance(amount_ore, int) or isinstance(amount_ore, bool):
+        amount_ore = 0
+    if positive and amount_ore <= 0:
         raise ValidationError({"amount_ore": _("Enter an amount above 0.")})
+    if amount_ore == 0:
+        raise ValidationError({"amount_ore": _("Enter an amount other than 0.")})
     if not amount_in_range(amount_ore):
         raise ValidationError(
             {
