@@ -237,7 +237,7 @@ _FIELD_REGEXES = {
     for code, layout in _LAYOUTS.items()
 }
 _RECORD_REGEXES = {
-    code: re.compile("".join(_field_pattern(f, la, p) for _, f, la, p in layout))
+    code: re.compile("".join(_field_pattern(f, la, p) for _name, f, la, p in layout))
     for code, layout in _LAYOUTS.items()
 }
 _EXPECTED = {

@@ -998,7 +998,7 @@ def test_it_accepts_a_transaction_summary_that_agrees_with_the_entries():
         (
             "<NbOfNtries>7<",
             "<NbOfNtries>8<",
-            "Notification NTF-20250314-01: TxsSummry/TtlNtries says 8 entries, but 7 are listed.",
+            "Notification NTF-20250314-01: TxsSummry/TtlNtries says 8, but 7 are listed.",
         ),
         (
             "<Sum>9112.34<",
@@ -1015,8 +1015,7 @@ def test_it_accepts_a_transaction_summary_that_agrees_with_the_entries():
         (
             "<NbOfNtries>6<",
             "<NbOfNtries>5<",
-            "Notification NTF-20250314-01: TxsSummry/TtlCdtNtries says 5 entries, but 6 are "
-            "listed.",
+            "Notification NTF-20250314-01: TxsSummry/TtlCdtNtries says 5, but 6 are listed.",
         ),
         (
             "<Sum>1000<",
@@ -1041,7 +1040,7 @@ def test_it_reads_the_net_amount_of_a_001_02_summary():
     summary = "<TtlNtries><NbOfNtries>1</NbOfNtries><TtlNetNtryAmt>5</TtlNetNtryAmt>"
     summary += "<CdtDbtInd>DBIT</CdtDbtInd></TtlNtries>"
     document = with_summary(FIXTURES["001.02"], summary)
-    with pytest.raises(Camt054Error, match="TtlNtries says 1 entries, but .* are listed"):
+    with pytest.raises(Camt054Error, match="TtlNtries says 1, but .* are listed"):
         parse_camt054(document)
 
 
@@ -1057,7 +1056,7 @@ def test_it_checks_a_count_and_control_sum_in_the_group_header():
         V08, header, f"</CreDtTm><NbOfTxs>9</NbOfTxs><CtrlSum>{total}</CtrlSum></GrpHdr>"
     )
     assert parse_camt054(right).message_id == "BANK-054-20250314-0001"
-    with refused("The group header says 10 transactions, but 9 are listed."):
+    with refused("The group header says 10, but 9 are listed."):
         parse_camt054(changed(right, "<NbOfTxs>9<", "<NbOfTxs>10<"))
     with refused(f"The group header says the sum is 1.00, but the amounts add up to {total}."):
         parse_camt054(changed(right, f"<CtrlSum>{total}<", "<CtrlSum>1.00<"))
