@@ -460,9 +460,13 @@ def _add_entry(parsed: ParsedFile, entry, entry_key: str, where: str) -> None:
                 reference += "#"
         used.add(reference)
         here = _("%(where)s, transaction %(number)s") % {"where": where, "number": tx_index}
-        payer_name = _check_length(here + _(": the payer's name"), tx.debtor_name, "payer_name")
+        payer_name = _check_length(
+            _("%(where)s: the payer's name") % {"where": here}, tx.debtor_name, "payer_name"
+        )
         payer_account = _check_length(
-            here + _(": the payer's account"), tx.debtor_account, "payer_account"
+            _("%(where)s: the payer's account") % {"where": here},
+            tx.debtor_account,
+            "payer_account",
         )
         parsed.total_ore += tx.amount_ore
         parsed.transactions.append(
@@ -475,7 +479,7 @@ def _add_entry(parsed: ParsedFile, entry, entry_key: str, where: str) -> None:
                 text=_camt_text(tx, entry),
                 identity=transaction_identity("camt", entry_key, reference),
                 method=PaymentMethod.CAMT.value,
-                currency=_check_length(here + _(": the currency"), tx.currency, "currency"),
+                currency=tx.currency,  # three capital letters, checked by the reader
             )
         )
 

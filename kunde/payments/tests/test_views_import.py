@@ -353,3 +353,35 @@ def test_the_progress_file_is_removed_when_a_background_import_fails(
     assert response["Location"] == f"/payments/import/{record.pk}/"
     assert reports[0] == ((0, 3000), LiveProgress(0, 3000))
     assert not progress_storage().exists(progress_name(record.pk))
+
+
+def test_a_refusal_from_the_parser_is_shown_in_norwegian(client_for, finance, three):
+    client = client_for(finance)
+    client.post("/language/", {"language": "nb", "next": URL})
+    lines = ocr_paying(three).decode("latin-1").split("\n")
+    lines[5] = lines[5][:40] + "X" + lines[5][41:]  # a letter in an amount
+
+    response = upload(client, "\n".join(lines).encode("latin-1"), name="feil.txt")
+
+    refusal = text(response).split('data-testid="import-refused">')[1].split("</div>")[0]
+    assert (
+        "Linje 6: posisjon 35-41 (posisjon 35-41) i post 31 (beløpspost 2): ventet sifre" in refusal
+    )
+    assert "Line" not in refusal
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_background_import_refuses_in_the_language_of_the_person_importing(
+    client_for, finance, three, monkeypatch
+):
+    monkeypatch.setattr(import_views, "BACKGROUND_ABOVE_BYTES", 100)
+    client = client_for(finance)
+    client.post("/language/", {"language": "nb", "next": URL})
+
+    upload(client, b"NY000010" + b"x" * 200 + b"\n")
+    _wait_for_background_imports()
+
+    error = PaymentImport.objects.get().error
+    assert (
+        error == "Linje 1: posten har 208 tegn; hver post må ha nøyaktig 80. Ingenting er bokført."
+    )

@@ -19,6 +19,7 @@ from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -178,7 +179,8 @@ def _start_in_background(actor, data: bytes, file_name: str) -> _Handoff:
     handoff = _Handoff(hashlib.sha256(data).hexdigest())
     thread = threading.Thread(
         target=_import_in_background,
-        args=(handoff, actor, data, file_name),
+        # Messages in the language of the person importing: the thread starts without one.
+        args=(handoff, actor, data, file_name, translation.get_language()),
         name="payments-import",
         daemon=True,
     )
@@ -195,7 +197,14 @@ def _start_in_background(actor, data: bytes, file_name: str) -> _Handoff:
     return handoff
 
 
-def _import_in_background(handoff: _Handoff, actor, data: bytes, file_name: str) -> None:
+def _import_in_background(
+    handoff: _Handoff, actor, data: bytes, file_name: str, language: str | None = None
+) -> None:
+    with translation.override(language):
+        _import(handoff, actor, data, file_name)
+
+
+def _import(handoff: _Handoff, actor, data: bytes, file_name: str) -> None:
     reporter: ImportProgressReporter | None = None
 
     def progress(done: int, total: int) -> None:
