@@ -12,7 +12,9 @@ inspected afterwards:
 3. All transactions are booked in ONE transaction: transactions whose bank identity
    (`Payment.source_key`) is already booked count as duplicates; the rest are matched to
    invoices by KID (`kunde.payments.matching`) and written with bulk inserts, with one activity
-   entry per customer. The row becomes "booked" with its summary in the same transaction.
+   entry per customer. The rows written are then summed in the database: unless they equal the
+   file's total less the duplicates booked before, everything is rolled back and the import is
+   refused. The row becomes "booked" with its summary in the same transaction.
 
 Progress: `progress(done, total)` is called after parsing (0, total), while matching (up to
 total / 2) and writing the rows (on to total), every 1,000 transactions or rows, and at the end
