@@ -170,7 +170,8 @@ def open_amounts(invoice_ids: Iterable[int]) -> dict:
     result: dict[int, int] = {}
     for chunk in chunked(list(invoice_ids)):
         rows = with_open_ore(Invoice.objects.filter(pk__in=chunk)).order_by()
-        result.update(rows.values_list("pk", "open_ore"))
+        # int(): PostgreSQL sums bigints as numeric.
+        result.update((pk, int(open_ore)) for pk, open_ore in rows.values_list("pk", "open_ore"))
     return result
 
 

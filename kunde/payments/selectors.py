@@ -86,7 +86,7 @@ def payment_states(
         for pk, paid, credited, open_ore in rows.values_list(
             "pk", "paid_ore", "credited_ore", "open_ore"
         ):
-            amounts[pk] = (paid, -credited, open_ore)
+            amounts[pk] = (int(paid), -int(credited), int(open_ore))  # PostgreSQL: numeric
     states = {}
     for invoice in invoices:
         if invoice.pk in amounts:
