@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from kunde.lib.camt054 import (
     Camt054AccountNotification,
@@ -355,9 +356,18 @@ def test_the_progress_file_is_removed_when_a_background_import_fails(
     assert not progress_storage().exists(progress_name(record.pk))
 
 
-def test_a_refusal_from_the_parser_is_shown_in_norwegian(client_for, finance, three):
+@pytest.fixture
+def norwegian(client_for, finance):
+    """Finance's client, speaking Norwegian. The test client's requests run in this thread, so
+    Norwegian is switched off again afterwards, for the tests that follow."""
     client = client_for(finance)
     client.post("/language/", {"language": "nb", "next": URL})
+    yield client
+    translation.deactivate()
+
+
+def test_a_refusal_from_the_parser_is_shown_in_norwegian(norwegian, three):
+    client = norwegian
     lines = ocr_paying(three).decode("latin-1").split("\n")
     lines[5] = lines[5][:40] + "X" + lines[5][41:]  # a letter in an amount
 
@@ -372,11 +382,10 @@ def test_a_refusal_from_the_parser_is_shown_in_norwegian(client_for, finance, th
 
 @pytest.mark.django_db(transaction=True)
 def test_a_background_import_refuses_in_the_language_of_the_person_importing(
-    client_for, finance, three, monkeypatch
+    norwegian, three, monkeypatch
 ):
     monkeypatch.setattr(import_views, "BACKGROUND_ABOVE_BYTES", 100)
-    client = client_for(finance)
-    client.post("/language/", {"language": "nb", "next": URL})
+    client = norwegian
 
     upload(client, b"NY000010" + b"x" * 200 + b"\n")
     _wait_for_background_imports()
