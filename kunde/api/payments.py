@@ -19,12 +19,11 @@ from kunde.api.api import api
 from kunde.api.common import by_id, page_of
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice
+from kunde.lib.money import MAX_AMOUNT_ORE
 from kunde.payments import import_jobs, selectors, services
 from kunde.payments.models import ImportFormat, ImportStatus, MatchRule, Payment, PaymentMethod
 
 TAGS = ["payments"]
-# The largest amount the API takes: ten billion kroner, far above any invoice.
-MAX_AMOUNT_ORE = 10**12
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -61,7 +61,7 @@ def job_enqueue(
     with transaction.atomic():
         job = Job.objects.create(
             kind=kind,
-            params=params or {},
+            params={"language": translation.get_language(), **(params or {})},
             customer=customer,
             invoice=invoice,
             payment_import=payment_import,
@@ -141,6 +141,12 @@ def job_run(*, job_id: int) -> dict:
     if not claimed:
         return {"skipped": True}
     job = Job.objects.select_related("created_by").get(pk=job_id)
+    # Messages in the language of the person who asked: a worker starts without one.
+    with translation.override(job.params.get("language")):
+        return _run_claimed(job, me)
+
+
+def _run_claimed(job: Job, me: str) -> dict:
     kind = KINDS[job.kind]
     reporter = ProgressReporter(job.pk)
     keeper = _LeaseKeeper(job.pk, me, job.attempts)

@@ -1,7 +1,8 @@
 """KID (kundeidentifikasjon): check digits, validation, and KIDs composed from invoice data.
 
-Pure functions, no Django. MOD10 is Luhn (python-stdnum); MOD11 is the Nets variant, in which a
-check digit of 10 is written "-". A KID has 2 to 25 characters including the check digit; the bank
+Pure functions, no Django models; messages go through Django's gettext, so they come in the
+user's language. MOD10 is Luhn (python-stdnum); MOD11 is the Nets variant, in which a check digit
+of 10 is written "-". A KID has 2 to 25 characters including the check digit; the bank
 agreement fixes the algorithm and the length(s).
 """
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from itertools import cycle
 from operator import mul
 
+from django.utils.translation import gettext as _
 from stdnum import luhn
 
 ALGORITHMS = ("MOD10", "MOD11")
@@ -75,12 +77,16 @@ _FAST_CHECK_DIGIT = {"MOD10": _luhn_digit, "MOD11": _mod11_digit}
 
 def _check_body(body: str) -> None:
     if not isinstance(body, str) or not _DIGITS.fullmatch(body):
-        raise ValueError(f"A KID body must be one or more digits 0-9, not {body!r}.")
+        raise ValueError(
+            _("A KID body must be one or more digits 0-9, not %(body)r.") % {"body": body}
+        )
 
 
 def _check_algorithm(algorithm: str) -> None:
     if algorithm not in ALGORITHMS:
-        raise KidRuleError(f"Unknown KID algorithm {algorithm!r}; use MOD10 or MOD11.")
+        raise KidRuleError(
+            _("Unknown KID algorithm %(algorithm)r; use MOD10 or MOD11.") % {"algorithm": algorithm}
+        )
 
 
 def is_valid_kid(kid: str, algorithm: str, lengths: set[int] | None = None) -> bool:
@@ -137,41 +143,65 @@ class KidRule:
         _check_algorithm(self.algorithm)
         if self.mod11_dash not in ("dash", "variant"):
             raise KidRuleError(
-                f"Unknown mod11_dash setting {self.mod11_dash!r}; use 'dash' or 'variant'."
+                _("Unknown mod11_dash setting %(value)r; use 'dash' or 'variant'.")
+                % {"value": self.mod11_dash}
             )
         if self.uses_variant and self.algorithm != "MOD11":
             raise KidRuleError(
-                "A variant digit only applies to MOD11; a MOD10 check digit is never '-'."
+                _("A variant digit only applies to MOD11; a MOD10 check digit is never '-'.")
             )
-        for name, digits in (("invoice", self.invoice_digits), ("customer", self.customer_digits)):
+        for message, digits in (
+            (
+                _("The invoice number needs a whole number of digits (0 to leave it out), not %r."),
+                self.invoice_digits,
+            ),
+            (
+                _(
+                    "The customer number needs a whole number of digits (0 to leave it out), "
+                    "not %r."
+                ),
+                self.customer_digits,
+            ),
+        ):
             if not isinstance(digits, int) or isinstance(digits, bool) or digits < 0:
-                raise KidRuleError(
-                    f"The {name} number needs a whole number of digits (0 to leave it out), "
-                    f"not {digits!r}."
-                )
+                raise KidRuleError(message % (digits,))
         if not isinstance(self.fixed_digits, str) or (
             self.fixed_digits and not _DIGITS.fullmatch(self.fixed_digits)
         ):
-            raise KidRuleError(f"Fixed KID digits must be digits 0-9, not {self.fixed_digits!r}.")
+            raise KidRuleError(
+                _("Fixed KID digits must be digits 0-9, not %(value)r.")
+                % {"value": self.fixed_digits}
+            )
         self._validate_order()
         if not (self.invoice_digits or self.customer_digits):
-            raise KidRuleError("A KID rule needs the invoice number, the customer number or both.")
+            raise KidRuleError(
+                _("A KID rule needs the invoice number, the customer number or both.")
+            )
         if not MIN_LENGTH <= self.length <= MAX_LENGTH:
             raise KidRuleError(
-                f"A KID has {MIN_LENGTH} to {MAX_LENGTH} characters including the check digit; "
-                f"this rule makes {self.length}."
+                _(
+                    "A KID has %(min)s to %(max)s characters including the check digit; this rule "
+                    "makes %(length)s."
+                )
+                % {"min": MIN_LENGTH, "max": MAX_LENGTH, "length": self.length}
             )
 
     def _validate_order(self) -> None:
         for part in self.order:
             if part not in PARTS:
-                raise KidRuleError(f"Unknown KID part {part!r}; the parts are {', '.join(PARTS)}.")
+                raise KidRuleError(
+                    _("Unknown KID part %(part)r; the parts are %(parts)s.")
+                    % {"part": part, "parts": ", ".join(PARTS)}
+                )
         for part in PARTS:
             if self.order.count(part) > 1:
-                raise KidRuleError(f"The KID part {part!r} appears more than once in the order.")
+                raise KidRuleError(
+                    _("The KID part %(part)r appears more than once in the order.") % {"part": part}
+                )
             if self.width(part) and part not in self.order:
                 raise KidRuleError(
-                    f"The KID rule uses the {part!r} part but its order leaves it out."
+                    _("The KID rule uses the %(part)r part but its order leaves it out.")
+                    % {"part": part}
                 )
 
 
@@ -182,8 +212,8 @@ def make_kid(
     rule.validate()
     values = {
         "fixed": rule.fixed_digits,
-        "customer": _padded("Customer", customer_number, rule.customer_digits),
-        "invoice": _padded("Invoice", invoice_number, rule.invoice_digits),
+        "customer": _padded("customer", customer_number, rule.customer_digits),
+        "invoice": _padded("invoice", invoice_number, rule.invoice_digits),
         "type": _document_type(rule, credit_note),
     }
     body = "".join(values[part] for part in rule.order)
@@ -192,17 +222,30 @@ def make_kid(
     return body + _CHECK_DIGIT[rule.algorithm](body)
 
 
-def _padded(label: str, number: int, digits: int) -> str:
+def _padded(part: str, number: int, digits: int) -> str:
     if digits == 0:
         return ""
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-        raise KidRuleError(f"{label} number must be a whole number of 0 or more, not {number!r}.")
+        message = (
+            _("Customer number must be a whole number of 0 or more, not %(number)r.")
+            if part == "customer"
+            else _("Invoice number must be a whole number of 0 or more, not %(number)r.")
+        )
+        raise KidRuleError(message % {"number": number})
     text = str(number)
     if len(text) > digits:
-        raise KidRuleError(
-            f"{label} number {number} needs {len(text)} digits "
-            f"but the KID rule has room for {digits}."
+        message = (
+            _(
+                "Customer number %(number)s needs %(length)s digits but the KID rule has room "
+                "for %(digits)s."
+            )
+            if part == "customer"
+            else _(
+                "Invoice number %(number)s needs %(length)s digits but the KID rule has room "
+                "for %(digits)s."
+            )
         )
+        raise KidRuleError(message % {"number": number, "length": len(text), "digits": digits})
     return text.zfill(digits)
 
 
@@ -225,13 +268,19 @@ def parse_kid(rule: KidRule, kid: str) -> dict[str, int | bool | None]:
     """
     rule.validate()
     if not isinstance(kid, str) or not _KID_CHARACTERS[rule.algorithm].fullmatch(kid):
-        raise KidRuleError(f"KID {kid!r} must be digits 0-9 only (MOD11 also allows a final '-').")
+        raise KidRuleError(
+            _("KID %(kid)r must be digits 0-9 only (MOD11 also allows a final '-').") % {"kid": kid}
+        )
     if len(kid) != rule.length:
         raise KidRuleError(
-            f"KID {kid} has {len(kid)} characters but this rule makes KIDs of {rule.length}."
+            _("KID %(kid)s has %(length)s characters but this rule makes KIDs of %(rule)s.")
+            % {"kid": kid, "length": len(kid), "rule": rule.length}
         )
     if not is_valid_kid(kid, rule.algorithm):
-        raise KidRuleError(f"KID {kid} has the wrong {rule.algorithm} check digit.")
+        raise KidRuleError(
+            _("KID %(kid)s has the wrong %(algorithm)s check digit.")
+            % {"kid": kid, "algorithm": rule.algorithm}
+        )
 
     fields: dict[str, str] = {}
     position = 0
@@ -242,19 +291,30 @@ def parse_kid(rule: KidRule, kid: str) -> dict[str, int | bool | None]:
         expected = _variant(kid[:position])
         if kid[position] != expected:
             raise KidRuleError(
-                f"KID {kid} has variant digit {kid[position]} but this rule would use {expected}."
+                _("KID %(kid)s has variant digit %(digit)s but this rule would use %(expected)s.")
+                % {"kid": kid, "digit": kid[position], "expected": expected}
             )
     if fields.get("fixed", "") != rule.fixed_digits:
-        raise KidRuleError(f"KID {kid} does not hold this rule's fixed digits {rule.fixed_digits}.")
+        raise KidRuleError(
+            _("KID %(kid)s does not hold this rule's fixed digits %(fixed)s.")
+            % {"kid": kid, "fixed": rule.fixed_digits}
+        )
     document_type = fields.get("type", "")
     if rule.document_type_digit and document_type not in (
         DOCUMENT_TYPE_INVOICE,
         DOCUMENT_TYPE_CREDIT_NOTE,
     ):
         raise KidRuleError(
-            f"KID {kid} has document type digit {document_type}; "
-            f"expected {DOCUMENT_TYPE_INVOICE} (invoice) or {DOCUMENT_TYPE_CREDIT_NOTE} "
-            "(credit note)."
+            _(
+                "KID %(kid)s has document type digit %(digit)s; expected %(invoice)s (invoice) or "
+                "%(credit_note)s (credit note)."
+            )
+            % {
+                "kid": kid,
+                "digit": document_type,
+                "invoice": DOCUMENT_TYPE_INVOICE,
+                "credit_note": DOCUMENT_TYPE_CREDIT_NOTE,
+            }
         )
     credit_note = document_type == DOCUMENT_TYPE_CREDIT_NOTE
     return {

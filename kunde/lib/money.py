@@ -5,7 +5,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.numbers import format_currency, format_decimal
 
 ORE_PER_KRONE = 100
+# The largest amount of one payment Kunde takes, in øre (ten billion kroner), whether typed, sent
+# to the API or read from a bank file: far above any real payment, and 100,000 of them still add
+# up far inside the database's 64-bit integers.
+MAX_AMOUNT_ORE = 10**12
 _ONE_ORE = Decimal("0.01")
+
+
+def amount_in_range(ore: int) -> bool:
+    """Whether a payment of `ore` (either sign) is within MAX_AMOUNT_ORE."""
+    return -MAX_AMOUNT_ORE <= ore <= MAX_AMOUNT_ORE
 
 
 def ore_to_kroner(ore: int) -> Decimal:

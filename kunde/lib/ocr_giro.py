@@ -41,17 +41,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kunde.lib.money import MAX_AMOUNT_ORE
+
 FREE_TEXT_TYPES = frozenset({20, 21})
 NO_DATE = "000000"
 
 _RECORD_NAMES = {
-    "10": "record 10 (start of transmission)",
-    "20": "record 20 (start of assignment)",
-    "30": "record 30 (amount item 1)",
-    "31": "record 31 (amount item 2)",
-    "32": "record 32 (amount item 3)",
-    "88": "record 88 (end of assignment)",
-    "89": "record 89 (end of transmission)",
+    "10": gettext_lazy("record 10 (start of transmission)"),
+    "20": gettext_lazy("record 20 (start of assignment)"),
+    "30": gettext_lazy("record 30 (amount item 1)"),
+    "31": gettext_lazy("record 31 (amount item 2)"),
+    "32": gettext_lazy("record 32 (amount item 3)"),
+    "88": gettext_lazy("record 88 (end of assignment)"),
+    "89": gettext_lazy("record 89 (end of transmission)"),
 }
 
 
@@ -61,7 +66,9 @@ class OcrGiroError(ValueError):
     def __init__(self, line_number: int, message: str):
         self.line_number = line_number
         self.message = message
-        super().__init__(f"Line {line_number}: {message}")
+        super().__init__(
+            _("Line %(number)s: %(message)s") % {"number": line_number, "message": message}
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +139,16 @@ _TRANSACTION_TYPE = "1[0-9]|2[01]"
 
 
 def _fields(code: str, service: str, kind: str, *rest: tuple) -> list[tuple]:
-    kind_name = "transaction type" if service == "09" and kind != "00" else "type"
+    kind_name = (
+        gettext_lazy("transaction type")
+        if service == "09" and kind != "00"
+        else gettext_lazy("type")
+    )
     return [
-        ("format code", 1, 2, "NY"),
-        ("service code", 3, 4, service),
+        (gettext_lazy("format code"), 1, 2, "NY"),
+        (gettext_lazy("service code"), 3, 4, service),
         (kind_name, 5, 6, kind),
-        ("record type", 7, 8, code),
+        (gettext_lazy("record type"), 7, 8, code),
         *rest,
     ]
 
@@ -147,76 +158,76 @@ _LAYOUTS = {
         "10",
         "00",
         "00",
-        ("data transmitter", 9, 16, _DIGITS),
-        ("transmission number", 17, 23, _DIGITS),
-        ("data recipient", 24, 31, _DIGITS),
-        ("filler", 32, 80, "0"),
+        (gettext_lazy("data transmitter"), 9, 16, _DIGITS),
+        (gettext_lazy("transmission number"), 17, 23, _DIGITS),
+        (gettext_lazy("data recipient"), 24, 31, _DIGITS),
+        (gettext_lazy("filler"), 32, 80, "0"),
     ),
     "20": _fields(
         "20",
         "09",
         "00",
-        ("agreement id", 9, 17, _DIGITS),
-        ("assignment number", 18, 24, _DIGITS),
-        ("assignment account", 25, 35, _DIGITS),
-        ("filler", 36, 80, "0"),
+        (gettext_lazy("agreement id"), 9, 17, _DIGITS),
+        (gettext_lazy("assignment number"), 18, 24, _DIGITS),
+        (gettext_lazy("assignment account"), 25, 35, _DIGITS),
+        (gettext_lazy("filler"), 36, 80, "0"),
     ),
     "30": _fields(
         "30",
         "09",
         _TRANSACTION_TYPE,
-        ("transaction number", 9, 15, _DIGITS),
-        ("Nets date", 16, 21, _DIGITS),
-        ("centre id", 22, 23, _DIGITS),
-        ("day code", 24, 25, _DIGITS),
-        ("partial settlement number", 26, 26, _DIGITS),
-        ("serial number", 27, 31, _DIGITS),
-        ("sign", 32, 32, "[-0]"),
-        ("amount", 33, 49, _DIGITS),
-        ("KID", 50, 74, _KID),
-        ("filler", 75, 80, "0"),
+        (gettext_lazy("transaction number"), 9, 15, _DIGITS),
+        (gettext_lazy("Nets date"), 16, 21, _DIGITS),
+        (gettext_lazy("centre id"), 22, 23, _DIGITS),
+        (gettext_lazy("day code"), 24, 25, _DIGITS),
+        (gettext_lazy("partial settlement number"), 26, 26, _DIGITS),
+        (gettext_lazy("serial number"), 27, 31, _DIGITS),
+        (gettext_lazy("sign"), 32, 32, "[-0]"),
+        (gettext_lazy("amount"), 33, 49, _DIGITS),
+        (gettext_lazy("KID"), 50, 74, _KID),
+        (gettext_lazy("filler"), 75, 80, "0"),
     ),
     "31": _fields(
         "31",
         "09",
         _TRANSACTION_TYPE,
-        ("transaction number", 9, 15, _DIGITS),
-        ("form number", 16, 25, _DIGITS),
-        ("archive reference", 26, 34, _DIGITS),
-        ("positions 35-41", 35, 41, _DIGITS),
-        ("bank date", 42, 47, _DIGITS),
-        ("debit account", 48, 58, _DIGITS),
-        ("filler", 59, 80, "0"),
+        (gettext_lazy("transaction number"), 9, 15, _DIGITS),
+        (gettext_lazy("form number"), 16, 25, _DIGITS),
+        (gettext_lazy("archive reference"), 26, 34, _DIGITS),
+        (gettext_lazy("positions 35-41"), 35, 41, _DIGITS),
+        (gettext_lazy("bank date"), 42, 47, _DIGITS),
+        (gettext_lazy("debit account"), 48, 58, _DIGITS),
+        (gettext_lazy("filler"), 59, 80, "0"),
     ),
     "32": _fields(
         "32",
         "09",
         _TRANSACTION_TYPE,
-        ("transaction number", 9, 15, _DIGITS),
-        ("free text", 16, 55, _TEXT),
-        ("filler", 56, 80, "0"),
+        (gettext_lazy("transaction number"), 9, 15, _DIGITS),
+        (gettext_lazy("free text"), 16, 55, _TEXT),
+        (gettext_lazy("filler"), 56, 80, "0"),
     ),
     "88": _fields(
         "88",
         "09",
         "00",
-        ("number of transactions", 9, 16, _DIGITS),
-        ("number of records", 17, 24, _DIGITS),
-        ("total amount", 25, 41, _DIGITS),
-        ("Nets date", 42, 47, _DIGITS),
-        ("earliest Nets date", 48, 53, _DIGITS),
-        ("latest Nets date", 54, 59, _DIGITS),
-        ("filler", 60, 80, "0"),
+        (gettext_lazy("number of transactions"), 9, 16, _DIGITS),
+        (gettext_lazy("number of records"), 17, 24, _DIGITS),
+        (gettext_lazy("total amount"), 25, 41, _DIGITS),
+        (gettext_lazy("Nets date"), 42, 47, _DIGITS),
+        (gettext_lazy("earliest Nets date"), 48, 53, _DIGITS),
+        (gettext_lazy("latest Nets date"), 54, 59, _DIGITS),
+        (gettext_lazy("filler"), 60, 80, "0"),
     ),
     "89": _fields(
         "89",
         "00",
         "00",
-        ("number of transactions", 9, 16, _DIGITS),
-        ("number of records", 17, 24, _DIGITS),
-        ("total amount", 25, 41, _DIGITS),
-        ("Nets date", 42, 47, _DIGITS),
-        ("filler", 48, 80, "0"),
+        (gettext_lazy("number of transactions"), 9, 16, _DIGITS),
+        (gettext_lazy("number of records"), 17, 24, _DIGITS),
+        (gettext_lazy("total amount"), 25, 41, _DIGITS),
+        (gettext_lazy("Nets date"), 42, 47, _DIGITS),
+        (gettext_lazy("filler"), 48, 80, "0"),
     ),
 }
 
@@ -235,15 +246,15 @@ _FIELD_REGEXES = {
     for code, layout in _LAYOUTS.items()
 }
 _RECORD_REGEXES = {
-    code: re.compile("".join(_field_pattern(f, la, p) for _, f, la, p in layout))
+    code: re.compile("".join(_field_pattern(f, la, p) for _name, f, la, p in layout))
     for code, layout in _LAYOUTS.items()
 }
 _EXPECTED = {
-    _DIGITS: "digits",
-    "0": "zeros",
-    "[-0]": "'-' or '0'",
-    _KID: "a KID of digits (the last may be '-'), right-aligned and blank-padded",
-    _TRANSACTION_TYPE: "a transaction type from 10 to 21",
+    _DIGITS: gettext_lazy("digits"),
+    "0": gettext_lazy("zeros"),
+    "[-0]": gettext_lazy("'-' or '0'"),
+    _KID: gettext_lazy("a KID of digits (the last may be '-'), right-aligned and blank-padded"),
+    _TRANSACTION_TYPE: gettext_lazy("a transaction type from 10 to 21"),
 }
 # Control characters (C0, DEL and C1) other than a CR that ends a line and LF.
 _CONTROL = re.compile(rb"[\x00-\x09\x0b-\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
@@ -268,14 +279,18 @@ def _lines(data: bytes) -> list[str]:
         end = data.find(b"\n", position)
         raise OcrGiroError(
             data.count(b"\n", 0, position) + 1,
-            f"control character 0x{data[position]:02X} at position {position - start + 1}; an OCR "
-            "giro file holds only text." + _utf8_hint(data[start : None if end < 0 else end]),
+            _(
+                "control character 0x%(byte)02X at position %(position)s; an OCR giro file holds "
+                "only text."
+            )
+            % {"byte": data[position], "position": position - start + 1}
+            + _utf8_hint(data[start : None if end < 0 else end]),
         )
     lines = data.decode("latin-1").replace("\r\n", "\n").split("\n")
     while lines and not lines[-1]:
         lines.pop()
     if not lines:
-        raise OcrGiroError(1, "the file is empty.")
+        raise OcrGiroError(1, _("the file is empty."))
     for number, line in enumerate(lines, 1):
         if len(line) != 80:
             raise OcrGiroError(number, _length_message(line))
@@ -283,10 +298,9 @@ def _lines(data: bytes) -> list[str]:
 
 
 def _length_message(line: str) -> str:
-    return (
-        f"the record has {len(line)} characters; every record must have exactly 80."
-        + _utf8_hint(line.encode("latin-1"))
-    )
+    return _("the record has %(length)s characters; every record must have exactly 80.") % {
+        "length": len(line)
+    } + _utf8_hint(line.encode("latin-1"))
 
 
 def _utf8_hint(raw: bytes) -> str:
@@ -296,7 +310,7 @@ def _utf8_hint(raw: bytes) -> str:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         return ""
-    return " The line looks UTF-8 encoded; OCR giro files are ISO-8859-1."
+    return " " + _("The line looks UTF-8 encoded; OCR giro files are ISO-8859-1.")
 
 
 class _Parser:
@@ -308,7 +322,9 @@ class _Parser:
         lines = self.lines
         start = self._record(0)
         if start[6:8] != "10":
-            raise OcrGiroError(1, f"the file must start with {_RECORD_NAMES['10']}.")
+            raise OcrGiroError(
+                1, _("the file must start with %(record)s.") % {"record": _RECORD_NAMES["10"]}
+            )
         assignments: list[OcrAssignment] = []
         numbers: dict[str, int] = {}
         index = 1
@@ -324,15 +340,17 @@ class _Parser:
             if first != index + 1:
                 raise OcrGiroError(
                     index + 1,
-                    f"assignment number {assignment.assignment_number} was already used on "
-                    f"line {first}.",
+                    _("assignment number %(number)s was already used on line %(line)s.")
+                    % {"number": assignment.assignment_number, "line": first},
                 )
             assignments.append(assignment)
             index = assignment.line_numbers[1]
         if index + 1 < len(lines):
-            raise OcrGiroError(index + 2, f"nothing may follow {_RECORD_NAMES['89']}.")
+            raise OcrGiroError(
+                index + 2, _("nothing may follow %(record)s.") % {"record": _RECORD_NAMES["89"]}
+            )
         amounts = [t.amount_ore for a in assignments for t in a.transactions]
-        self._check_end(line, index, "transmission", amounts, len(lines))
+        self._check_end(line, index, gettext_lazy("transmission"), amounts, len(lines))
         return OcrTransmission(
             transmission_number=start[16:23],
             data_transmitter=start[8:16],
@@ -358,24 +376,34 @@ class _Parser:
             if first != index + 1:
                 raise OcrGiroError(
                     index + 1,
-                    f"transaction number {transaction.transaction_number} was already used on "
-                    f"line {first} in this assignment.",
+                    _(
+                        "transaction number %(number)s was already used on line %(line)s in this "
+                        "assignment."
+                    )
+                    % {"number": transaction.transaction_number, "line": first},
                 )
             transactions.append(transaction)
             index = transaction.line_numbers[-1]
         amounts = [t.amount_ore for t in transactions]
-        self._check_end(line, index, "assignment", amounts, index - start_index + 1)
+        self._check_end(line, index, gettext_lazy("assignment"), amounts, index - start_index + 1)
         nets_dates = [t.nets_date for t in transactions]
         for position, name, expected in (
-            (48, "earliest Nets date", min(nets_dates, default=None)),
-            (54, "latest Nets date", max(nets_dates, default=None)),
+            (48, gettext_lazy("earliest Nets date"), min(nets_dates, default=None)),
+            (54, gettext_lazy("latest Nets date"), max(nets_dates, default=None)),
         ):
             stated = self._date(line, index, position, name, optional=not transactions)
             if transactions and stated != expected:
                 raise OcrGiroError(
                     index + 1,
-                    f"record 88 says the {name} is {stated:%d.%m.%Y}, but the transactions "
-                    f"say {expected:%d.%m.%Y}.",
+                    _(
+                        "record 88 says the %(name)s is %(stated)s, but the transactions say "
+                        "%(actual)s."
+                    )
+                    % {
+                        "name": name,
+                        "stated": f"{stated:%d.%m.%Y}",
+                        "actual": f"{expected:%d.%m.%Y}",
+                    },
                 )
         return OcrAssignment(
             agreement_id=start[8:17],
@@ -397,11 +425,27 @@ class _Parser:
             if transaction_type not in FREE_TEXT_TYPES:
                 raise OcrGiroError(
                     index + 3,
-                    f"{_RECORD_NAMES['32']} is only for transaction types 20 and 21, but "
-                    f"transaction {int(item1[8:15])} has type {transaction_type}.",
+                    _(
+                        "%(record)s is only for transaction types 20 and 21, but transaction "
+                        "%(number)s has type %(type)s."
+                    )
+                    % {
+                        "record": _RECORD_NAMES["32"],
+                        "number": int(item1[8:15]),
+                        "type": transaction_type,
+                    },
                 )
         sign = item1[31]
         amount = int(item1[32:49])
+        if amount > MAX_AMOUNT_ORE:
+            raise OcrGiroError(
+                index + 1,
+                _(
+                    "positions 33-49 (amount): %(amount)s øre is more than the largest amount "
+                    "accepted, %(max)s øre."
+                )
+                % {"amount": amount, "max": MAX_AMOUNT_ORE},
+            )
         debit_account = item2[47:58]
         return OcrTransaction(
             transaction_type=transaction_type,
@@ -439,26 +483,32 @@ class _Parser:
         number = int(item1[8:15])
         if index >= len(self.lines):
             raise OcrGiroError(
-                index, f"the file ends before {_RECORD_NAMES[code]} of transaction {number}."
+                index,
+                _("the file ends before %(record)s of transaction %(number)s.")
+                % {"record": _RECORD_NAMES[code], "number": number},
             )
         line = self._record(index)
         if line[6:8] != code:
             raise OcrGiroError(
                 index + 1,
-                f"expected {_RECORD_NAMES[code]} of transaction {number}, "
-                f"found {_RECORD_NAMES[line[6:8]]}.",
+                _("expected %(record)s of transaction %(number)s, found %(found)s.")
+                % {
+                    "record": _RECORD_NAMES[code],
+                    "number": number,
+                    "found": _RECORD_NAMES[line[6:8]],
+                },
             )
         if line[8:15] != item1[8:15]:
             raise OcrGiroError(
                 index + 1,
-                f"{_RECORD_NAMES[code]} has transaction number {int(line[8:15])}, "
-                f"but its record 30 has {number}.",
+                _("%(record)s has transaction number %(found)s, but its record 30 has %(number)s.")
+                % {"record": _RECORD_NAMES[code], "found": int(line[8:15]), "number": number},
             )
         if line[4:6] != item1[4:6]:
             raise OcrGiroError(
                 index + 1,
-                f"{_RECORD_NAMES[code]} has transaction type {line[4:6]}, "
-                f"but its record 30 has {item1[4:6]}.",
+                _("%(record)s has transaction type %(found)s, but its record 30 has %(type)s.")
+                % {"record": _RECORD_NAMES[code], "found": line[4:6], "type": item1[4:6]},
             )
         return line
 
@@ -466,7 +516,9 @@ class _Parser:
         """The line at `index` (0-based), checked against the layout of its record type."""
         if index >= len(self.lines):
             raise OcrGiroError(
-                index, f"the file ends without {_RECORD_NAMES['89']}; it may be truncated."
+                index,
+                _("the file ends without %(record)s; it may be truncated.")
+                % {"record": _RECORD_NAMES["89"]},
             )
         line = self.lines[index]
         regex = _RECORD_REGEXES.get(line[6:8])
@@ -475,14 +527,20 @@ class _Parser:
         return line
 
     def _misplaced(self, index: int, code: str, expected: str, assignment_index: int = -1) -> None:
-        message = f"expected {expected}, found {_RECORD_NAMES[code]}."
+        record = _RECORD_NAMES[code]
+        message = _("expected %(expected)s, found %(record)s.") % {
+            "expected": expected,
+            "record": record,
+        }
         if code in ("31", "32"):
-            message = f"{_RECORD_NAMES[code]} must follow the records of its transaction."
+            message = _("%(record)s must follow the records of its transaction.") % {
+                "record": record
+            }
         elif code in ("20", "89") and assignment_index >= 0:
-            message = (
-                f"{_RECORD_NAMES[code]} comes before record 88 has ended the assignment "
-                f"started on line {assignment_index + 1}."
-            )
+            message = _(
+                "%(record)s comes before record 88 has ended the assignment started on line "
+                "%(line)s."
+            ) % {"record": record, "line": assignment_index + 1}
         raise OcrGiroError(index + 1, message)
 
     def _check_end(
@@ -493,13 +551,15 @@ class _Parser:
         if stated != len(amounts):
             raise OcrGiroError(
                 index + 1,
-                f"record {code} says {stated} transactions, but the {level} has {len(amounts)}.",
+                _("record %(code)s says %(stated)s transactions, but the %(level)s has %(actual)s.")
+                % {"code": code, "stated": stated, "level": level, "actual": len(amounts)},
             )
         stated = int(line[16:24])
         if stated != records:
             raise OcrGiroError(
                 index + 1,
-                f"record {code} says {stated} records, but the {level} has {records}.",
+                _("record %(code)s says %(stated)s records, but the %(level)s has %(actual)s.")
+                % {"code": code, "stated": stated, "level": level, "actual": records},
             )
         stated = int(line[24:41])
         signed = sum(amounts)
@@ -507,8 +567,17 @@ class _Parser:
         if stated not in (signed, unsigned):
             raise OcrGiroError(
                 index + 1,
-                f"record {code} says the total amount is {stated} øre, but the {level}'s "
-                f"amounts add up to {signed} øre (signed) or {unsigned} øre (unsigned).",
+                _(
+                    "record %(code)s says the total amount is %(stated)s øre, but the %(level)s's "
+                    "amounts add up to %(signed)s øre (signed) or %(unsigned)s øre (unsigned)."
+                )
+                % {
+                    "code": code,
+                    "stated": stated,
+                    "level": level,
+                    "signed": signed,
+                    "unsigned": unsigned,
+                },
             )
 
     def _date(
@@ -528,7 +597,8 @@ class _Parser:
         except ValueError:
             raise OcrGiroError(
                 index + 1,
-                f"positions {position}-{position + 5} ({name}): {text} is not a date (DDMMYY).",
+                _("positions %(first)s-%(last)s (%(name)s): %(text)s is not a date (DDMMYY).")
+                % {"first": position, "last": position + 5, "name": name, "text": text},
             ) from None
         self.dates[text] = value
         return value
@@ -537,25 +607,38 @@ class _Parser:
 def _layout_message(line: str) -> str:
     """Why `line` does not match its record layout: the first wrong field."""
     if line[0:2] != "NY":
-        return f"positions 1-2 (format code): expected NY, found {line[0:2]!r}."
+        return _("positions 1-2 (format code): expected NY, found %(found)r.") % {
+            "found": line[0:2]
+        }
     if line[2:4] == "21":
-        return (
+        return _(
             "service code 21 is AvtaleGiro; AvtaleGiro files are not payment files (AvtaleGiro "
             "payments arrive in the OCR giro file as transaction type 15)."
         )
     if line[2:4] not in ("00", "09"):
-        return f"positions 3-4 (service code): {line[2:4]!r} is not 00 or 09 (OCR giro)."
+        return _("positions 3-4 (service code): %(found)r is not 00 or 09 (OCR giro).") % {
+            "found": line[2:4]
+        }
     code = line[6:8]
     if code not in _FIELD_REGEXES:
-        return f"positions 7-8 (record type): {code!r} is not a known OCR giro record type."
+        return _("positions 7-8 (record type): %(found)r is not a known OCR giro record type.") % {
+            "found": code
+        }
     for name, first, last, pattern, regex in _FIELD_REGEXES[code]:
         value = line[first - 1 : last]
         if not regex.fullmatch(value):
             expected = _EXPECTED.get(pattern, pattern)
-            return (
-                f"positions {first}-{last} ({name}) of {_RECORD_NAMES[code]}: expected "
-                f"{expected}, found {value!r}."
-            )
+            return _(
+                "positions %(first)s-%(last)s (%(name)s) of %(record)s: expected %(expected)s, "
+                "found %(found)r."
+            ) % {
+                "first": first,
+                "last": last,
+                "name": name,
+                "record": _RECORD_NAMES[code],
+                "expected": expected,
+                "found": value,
+            }
     raise AssertionError("A record failed its layout but no field did.")  # pragma: no cover
 
 

@@ -11,11 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
+from kunde.lib.money import MAX_AMOUNT_ORE, amount_in_range, format_money
 from kunde.payments.models import PaymentMethod
 from kunde.payments.services import MANUAL_METHODS
 
-# Ten billion kroner: far above any invoice, well inside the database's integer range.
-MAX_KRONER = Decimal(10) ** 10
 MAX_FILE_BYTES = 100 * 1024 * 1024
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _AMOUNT = re.compile(r"[+-]?[0-9]{1,20}(\.[0-9]{1,20})?")
@@ -45,8 +44,10 @@ class KronerField(forms.Field):
         if not _AMOUNT.fullmatch(text):
             raise ValidationError(_("Enter an amount in kroner, such as 1 234,50."), code="invalid")
         amount = Decimal(text)
-        if abs(amount) >= MAX_KRONER:
-            raise ValidationError(_("This amount is too large."))
+        if not amount_in_range(int(amount * 100)):
+            raise ValidationError(
+                _("The largest amount accepted is %(max)s.") % {"max": format_money(MAX_AMOUNT_ORE)}
+            )
         if amount != amount.quantize(Decimal("0.01")):
             raise ValidationError(_("Enter the amount to the øre: at most two decimals."))
         if amount < 0 and not self.allow_negative:

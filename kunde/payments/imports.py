@@ -12,7 +12,9 @@ inspected afterwards:
 3. All transactions are booked in ONE transaction: transactions whose bank identity
    (`Payment.source_key`) is already booked count as duplicates; the rest are matched to
    invoices by KID (`kunde.payments.matching`) and written with bulk inserts, with one activity
-   entry per customer. The row becomes "booked" with its summary in the same transaction.
+   entry per customer. The rows written are then summed in the database: unless they equal the
+   file's total less the duplicates booked before, everything is rolled back and the import is
+   refused. The row becomes "booked" with its summary in the same transaction.
 
 Progress: `progress(done, total)` is called after parsing (0, total), while matching (up to
 total / 2) and writing the rows (on to total), every 1,000 transactions or rows, and at the end
@@ -35,13 +37,13 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kunde.lib.camt054 import Camt054Error, kid_candidates, parse_camt054
-from kunde.lib.money import ore_to_kroner
+from kunde.lib.money import format_money, ore_to_kroner
 from kunde.lib.ocr_giro import OcrGiroError, parse_ocr_giro
 from kunde.payments.matching import (
     Incoming,
@@ -57,6 +59,8 @@ from kunde.payments.models import (
     Payment,
     PaymentImport,
     PaymentMethod,
+    source_key,
+    transaction_identity,
 )
 
 STALE_AFTER = timedelta(minutes=30)
@@ -84,9 +88,15 @@ class ParsedFile:
     total_ore: int  # signed sum of the transactions to book
     skipped: int = 0  # transactions not to book (camt status other than BOOK, amount 0)
     errors: list[str] = field(default_factory=list)
-    # What every source key of the file starts with, when that narrows them down (OCR: its
-    # transmission's "ocr:<number>:"): the keys booked before are then one range of the index.
-    key_prefix: str = ""
+
+
+class BankFileError(ValueError):
+    """A file the parsers read but that cannot be booked as it is: a value longer than its
+    column, or one transaction twice in the file."""
+
+
+class TotalsMismatch(Exception):
+    """The rows written for an import do not add up to its file: the booking is rolled back."""
 
 
 def detect_format(data: bytes) -> str:
@@ -222,7 +232,7 @@ def _refused(record: PaymentImport, message: str) -> PaymentImportRefused:
 def _run(record: PaymentImport, *, actor, data: bytes, progress: Progress) -> PaymentImport:
     try:
         parsed = parse_bank_file(data)
-    except (OcrGiroError, Camt054Error) as exc:
+    except (OcrGiroError, Camt054Error, BankFileError) as exc:
         raise _refused(record, _("%(error)s Nothing booked.") % {"error": exc}) from exc
     count = len(parsed.transactions) + parsed.skipped
     record.format, record.total = parsed.format, count
@@ -235,6 +245,8 @@ def _run(record: PaymentImport, *, actor, data: bytes, progress: Progress) -> Pa
     try:
         with transaction.atomic():
             _book(record, parsed, actor=actor, progress=progress)
+    except TotalsMismatch as exc:
+        raise _refused(record, str(exc)) from exc
     except IntegrityError as exc:
         earlier = (
             PaymentImport.objects.filter(reference=parsed.reference).exclude(pk=record.pk).first()
@@ -269,18 +281,15 @@ def _book(record: PaymentImport, parsed: ParsedFile, *, actor, progress: Progres
     """Book the parsed transactions; runs inside the booking transaction."""
     # The reference is unique: a second file with this transmission waits here, then fails.
     PaymentImport.objects.filter(pk=record.pk).update(reference=parsed.reference)
-    booked_keys = _booked_keys(parsed)
-    fresh: list[Incoming] = []
-    for item in parsed.transactions:
-        if item.source_key in booked_keys:
-            continue
-        if item.source_key:
-            booked_keys.add(item.source_key)  # the same key twice in one file
-        fresh.append(item)
+    keys = [source_key(t.identity) for t in parsed.transactions]
+    booked_keys = _booked_keys(keys)
+    fresh = [t for t, key in zip(parsed.transactions, keys, strict=True) if key not in booked_keys]
     duplicates = len(parsed.transactions) - len(fresh)
+    duplicates_ore = parsed.total_ore - sum(t.amount_ore for t in fresh)
     matching, writing = _progress_halves(progress, len(parsed.transactions) + parsed.skipped)
     result = payments_match(fresh, actor=actor, source_import=record, progress=matching)
     written = payments_book(result, progress=writing)
+    _check_totals(record, parsed, written, duplicates_ore)
     log_payments_per_customer(
         written, actor=actor, action="payment.imported", params=import_summary_text(record)
     )
@@ -326,31 +335,40 @@ def _progress_halves(progress: Progress, count: int) -> tuple[Progress, Progress
     return matching, writing
 
 
-def _booked_keys(parsed: ParsedFile) -> set[str]:
-    """The source keys booked before among (or, with a key prefix, beside) the file's."""
-    if parsed.key_prefix:
-        # One index lookup instead of a query per chunk of keys (0.2 s for 100,000).
-        return set(_keys_starting_with(parsed.key_prefix).values_list("source_key", flat=True))
-    keys = [t.source_key for t in parsed.transactions if t.source_key]
+def _check_totals(
+    record: PaymentImport,
+    parsed: ParsedFile,
+    written: list,
+    duplicates_ore: int,
+) -> None:
+    """Refuse (roll back) a booking whose rows do not add up to the file: what the rows of this
+    import hold, read back from the database, plus the duplicates booked before must be the
+    file's total, and every fresh transaction must have its row. Money is never "booked" with
+    a part of it missing."""
+    in_rows = sum(row.amount_ore for row in written)
+    stored = Payment.objects.filter(source_import=record).aggregate(
+        s=Sum("amount_ore", default=0), n=Count("pk")
+    )
+    expected = parsed.total_ore - duplicates_ore
+    if stored["s"] == in_rows == expected and stored["n"] == len(written):
+        return
+    raise TotalsMismatch(
+        _(
+            "The booked payments add up to %(booked)s, but the file's transactions not booked "
+            "before add up to %(expected)s; nothing booked."
+        )
+        % {"booked": format_money(stored["s"]), "expected": format_money(expected)}
+    )
+
+
+def _booked_keys(keys: list[str]) -> set[str]:
+    """The ones among `keys` booked before: one indexed query per chunk."""
     booked: set[str] = set()
     for chunk in chunked(keys):
         booked.update(
             Payment.objects.filter(source_key__in=chunk).values_list("source_key", flat=True)
         )
     return booked
-
-
-def _keys_starting_with(prefix: str):
-    """Payments whose source key starts with `prefix`, found through the key's index. SQLite
-    compares bytes, so the keys with the prefix are one range of its index (its LIKE ignores
-    case and would read the whole table). On PostgreSQL a range follows the database's
-    collation, which need not keep them together (nb_NO.UTF-8 sorts by letters and digits
-    first), so LIKE 'prefix%' it is, through the varchar_pattern_ops index Django adds for a
-    unique CharField."""
-    if connection.vendor == "sqlite":
-        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return Payment.objects.filter(source_key__gte=prefix, source_key__lt=after)
-    return Payment.objects.filter(source_key__startswith=prefix)
 
 
 # Reading the files ----------------------------------------------------------------------------
@@ -367,16 +385,14 @@ def _from_ocr(data: bytes) -> ParsedFile:
     transmission = parse_ocr_giro(data)
     number = transmission.transmission_number
     parsed = ParsedFile(
-        format=ImportFormat.OCR,
-        reference=f"ocr:{number}",
-        transactions=[],
-        total_ore=0,
-        key_prefix=f"ocr:{number}:",
+        format=ImportFormat.OCR, reference=f"ocr:{number}", transactions=[], total_ore=0
     )
     append = parsed.transactions.append
     method = PaymentMethod.OCR.value
     total = 0
     for assignment in transmission.assignments:
+        # transaction_identity("ocr", ...) written out: the parts are digits, nothing to escape,
+        # and this runs 100,000 times for a large file.
         prefix = f"ocr:{number}:{assignment.assignment_number}:"
         for tx in assignment.transactions:
             amount = tx.amount_ore
@@ -388,7 +404,7 @@ def _from_ocr(data: bytes) -> ParsedFile:
                 )
                 continue
             total += amount
-            # Positional: this runs 100,000 times for a large file.
+            # Positional, for the same reason.
             append(
                 Incoming(
                     amount,
@@ -408,13 +424,14 @@ def _from_ocr(data: bytes) -> ParsedFile:
 
 def _from_camt(data: bytes) -> ParsedFile:
     document = parse_camt054(data)
+    _check_length(_("The message id (GrpHdr/MsgId)"), document.message_id, "reference", 5)
     parsed = ParsedFile(
         format=ImportFormat.CAMT054,
         reference=f"camt:{document.message_id}",
         transactions=[],
         total_ore=0,
     )
-    used: set[str] = set()
+    entry_keys: dict[str, str] = {}  # entry key -> where it was first seen
     for notification in document.notifications:
         for skipped in notification.skipped:
             parsed.skipped += len(skipped.entry.transactions)
@@ -428,27 +445,74 @@ def _from_camt(data: bytes) -> ParsedFile:
                 or entry.entry_reference
                 or f"{document.message_id}/{notification.id}/{index}"
             )
-            for tx_index, tx in enumerate(entry.transactions, start=1):
-                end_to_end = tx.end_to_end_id if tx.end_to_end_id != "NOTPROVIDED" else None
-                key = f"camt:{entry_key}:{tx.account_servicer_reference or end_to_end or tx_index}"
-                if key in used:  # two payments with the same reference in one entry
-                    key = f"camt:{entry_key}:{tx_index}"
-                used.add(key)
-                parsed.total_ore += tx.amount_ore
-                parsed.transactions.append(
-                    Incoming(
-                        amount_ore=tx.amount_ore,
-                        date=entry.booking_date,
-                        kid_candidates=tuple(kid_candidates(tx)),
-                        payer_name=tx.debtor_name or "",
-                        payer_account=tx.debtor_account or "",
-                        text=_camt_text(tx, entry),
-                        source_key=key[:200],
-                        method=PaymentMethod.CAMT.value,
-                        currency=tx.currency,
+            where = _("Entry %(ref)s") % {"ref": _entry_label(entry)}
+            if entry_key in entry_keys:
+                # One booking twice in one message: the file contradicts itself, and booking
+                # one of the two would leave the rest of the file's total unbooked.
+                raise BankFileError(
+                    _(
+                        "%(where)s: the bank reference %(ref)s is used by two entries in this "
+                        "file (notification %(first)s and %(second)s)."
                     )
+                    % {
+                        "where": where,
+                        "ref": entry_key,
+                        "first": entry_keys[entry_key],
+                        "second": notification.id,
+                    }
                 )
+            entry_keys[entry_key] = notification.id
+            _add_entry(parsed, entry, entry_key, where)
     return parsed
+
+
+def _add_entry(parsed: ParsedFile, entry, entry_key: str, where: str) -> None:
+    used: set[str] = set()
+    for tx_index, tx in enumerate(entry.transactions, start=1):
+        end_to_end = tx.end_to_end_id if tx.end_to_end_id != "NOTPROVIDED" else None
+        reference = tx.account_servicer_reference or end_to_end or str(tx_index)
+        if reference in used:  # two payments with the same reference in one entry
+            reference = str(tx_index)
+            while reference in used:
+                reference += "#"
+        used.add(reference)
+        here = _("%(where)s, transaction %(number)s") % {"where": where, "number": tx_index}
+        payer_name = _check_length(
+            _("%(where)s: the payer's name") % {"where": here}, tx.debtor_name, "payer_name"
+        )
+        payer_account = _check_length(
+            _("%(where)s: the payer's account") % {"where": here},
+            tx.debtor_account,
+            "payer_account",
+        )
+        parsed.total_ore += tx.amount_ore
+        parsed.transactions.append(
+            Incoming(
+                amount_ore=tx.amount_ore,
+                date=entry.booking_date,
+                kid_candidates=tuple(kid_candidates(tx)),
+                payer_name=payer_name,
+                payer_account=payer_account,
+                text=_camt_text(tx, entry),
+                identity=transaction_identity("camt", entry_key, reference),
+                method=PaymentMethod.CAMT.value,
+                currency=tx.currency,  # three capital letters, checked by the reader
+            )
+        )
+
+
+def _check_length(what: str, value: str | None, column: str, extra: int = 0) -> str:
+    """`value` ("" for None), refused when it is longer than its column (less `extra`
+    characters the column also holds): never cut short without a word."""
+    value = value or ""
+    model = PaymentImport if column == "reference" else Payment
+    limit = model._meta.get_field(column).max_length - extra
+    if len(value) > limit:
+        raise BankFileError(
+            _("%(what)s has %(length)s characters; at most %(limit)s are allowed.")
+            % {"what": what, "length": len(value), "limit": limit}
+        )
+    return value
 
 
 def _entry_label(entry) -> str:
@@ -456,9 +520,13 @@ def _entry_label(entry) -> str:
 
 
 def _camt_text(tx, entry) -> str:
+    """The payment's free text for a person to read. Not an identity: when the bank's texts
+    together are longer than the column, the end is cut and marked with "…"."""
     parts = list(tx.remittance_texts)
     kids = set(kid_candidates(tx))
     parts += [ref.ref for ref in tx.creditor_references if ref.ref not in kids]
     if not parts and entry.additional_info:
         parts.append(entry.additional_info)
-    return " / ".join(parts)[:500]
+    text = " / ".join(parts)
+    limit = Payment._meta.get_field("text").max_length
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -28,7 +28,8 @@ The rules (`MatchRule`):
   all credit). A customer with open invoices only in other currencies → `unmatched`.
 
   Both spread rules write one row per part: the first keeps the transaction's `source_key`,
-  the other parts on invoices get it with a suffix (":kid2", ":kid3", ...), the credit row none;
+  the other parts on invoices get the key of its identity with a suffix (":kid2", ":kid3",
+  ...), the credit row none;
   the other parts have `related` = the first. The transaction counts once in `MatchResult`:
   `over` when credit is left, `partial` when the money ran out, else `matched`.
 - a negative amount (a reversal) with a known KID → a negative row on that invoice
@@ -45,7 +46,6 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Q, Sum
 from django.utils import timezone
 
 from kunde.activity.services import activity_entry, log_activities
@@ -54,7 +54,8 @@ from kunde.company.models import Company
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
 from kunde.lib import kid as kid_lib
-from kunde.payments.models import MatchRule, Payment, PaymentMethod
+from kunde.payments.models import MatchRule, Payment, PaymentMethod, source_key
+from kunde.payments.selectors import with_open_ore
 
 # SQLite allows 999 variables per statement in older builds; stay well below.
 SQLITE_CHUNK = 900
@@ -78,7 +79,8 @@ class Incoming(NamedTuple):
     `kid_candidates` are the references that may be a KID, best first (OCR has one; camt may
     have several structured references); the first valid one that an invoice has wins, or, when
     several are KIDs of one customer's invoices, the amount is spread over them (see above).
-    `source_key` identifies the transaction at the bank; the database refuses it twice.
+    `identity` identifies the transaction at the bank, whole (`transaction_identity`); its
+    row's `source_key` is the hash of it, which the database refuses twice.
     """
 
     amount_ore: int
@@ -87,7 +89,7 @@ class Incoming(NamedTuple):
     payer_name: str = ""
     payer_account: str = ""
     text: str = ""
-    source_key: str | None = None
+    identity: str | None = None
     method: str = PaymentMethod.OCR
     currency: str = "NOK"
 
@@ -159,71 +161,32 @@ class MatchResult:
         return self.payments + [split for _index, split in self.splits]
 
 
-def open_amounts(invoice_ids: Iterable[int], *, totals: dict[int, int] | None = None) -> dict:
-    """{invoice id: open amount in øre} = total + its issued credit notes (negative) − its
-    payments. Two grouped queries per chunk (three without `totals`). For a few invoices (the
-    services); a batch of KIDs uses `invoices_by_kid`."""
-    ids = list(invoice_ids)
+def open_amounts(invoice_ids: Iterable[int]) -> dict:
+    """{invoice id: open amount in øre}, as `selectors.with_open_ore` defines it: one query per
+    chunk. For a few invoices (the services); a batch of KIDs uses `invoices_by_kid`."""
     result: dict[int, int] = {}
-    for chunk in chunked(ids):
-        if totals is None:
-            base = dict(Invoice.objects.filter(pk__in=chunk).values_list("pk", "total_ore"))
-        else:
-            base = {pk: totals[pk] for pk in chunk}
-        # The status and kind as the sum's filter, so that SQLite uses the credited_invoice
-        # index (see selectors.ISSUED_CREDIT_NOTE).
-        credited = dict(
-            Invoice.objects.filter(credited_invoice__in=chunk)
-            .values_list("credited_invoice")
-            .annotate(
-                s=Sum(
-                    "total_ore",
-                    filter=Q(status=InvoiceStatus.ISSUED, kind=InvoiceKind.CREDIT_NOTE),
-                )
-            )
-            .order_by()
-        )
-        paid = dict(
-            Payment.objects.filter(invoice__in=chunk)
-            .values_list("invoice")
-            .annotate(s=Sum("amount_ore"))
-            .order_by()
-        )
-        for pk, total in base.items():
-            result[pk] = total + (credited.get(pk) or 0) - (paid.get(pk) or 0)
+    for chunk in chunked(list(invoice_ids)):
+        rows = with_open_ore(Invoice.objects.filter(pk__in=chunk)).order_by()
+        # int(): PostgreSQL sums bigints as numeric.
+        result.update((pk, int(open_ore)) for pk, open_ore in rows.values_list("pk", "open_ore"))
     return result
 
 
-# Status and kind are checked in Python: in SQL, SQLite would pick the (status, export_status)
-# index over the unique KID index and scan (measured: 20 times slower on 100,000 invoices).
-_OPEN_SQL = """
-SELECT i.id, i.kid, i.customer_id, i.currency, i.status, i.kind, i.due_date,
-       i.total_ore
-       + COALESCE((SELECT SUM(c.total_ore) FROM {invoice} c
-                   WHERE c.credited_invoice_id = i.id AND c.status = 'issued'
-                     AND c.kind = 'credit_note'), 0)
-       - COALESCE((SELECT SUM(p.amount_ore) FROM {payment} p WHERE p.invoice_id = i.id), 0)
-FROM {invoice} i
-WHERE i.{column} IN ({marks})
-{lock}
-"""
+_ROW_FIELDS = ("pk", "kid", "customer_id", "currency", "status", "kind", "due_date", "open_ore")
 
 
 def _invoice_rows(column: str, values: Iterable, *, lock: bool) -> Iterator[tuple]:
     """(id, kid, customer id, currency, status, kind, due date, open øre) of the invoices
-    (and credit notes) whose `column` is one of `values`: one indexed query per chunk."""
-    for_update = lock and connection.features.has_select_for_update
-    with connection.cursor() as cursor:
-        for chunk in chunked(sorted(set(values))):
-            sql = _OPEN_SQL.format(
-                invoice=Invoice._meta.db_table,
-                payment=Payment._meta.db_table,
-                column=column,
-                marks=", ".join(["%s"] * len(chunk)),
-                lock="FOR UPDATE" if for_update else "",
-            )
-            cursor.execute(sql, chunk)
-            yield from cursor.fetchall()
+    (and credit notes) whose `column` is one of `values`: one indexed query per chunk.
+
+    Status and kind are checked by the callers, in Python: in SQL, SQLite would pick the
+    (status, export_status) index over the unique KID index and scan (measured: 20 times
+    slower on 100,000 invoices)."""
+    for chunk in chunked(sorted(set(values))):
+        invoices = Invoice.objects.filter(**{f"{column}__in": chunk}).order_by()
+        if lock:
+            invoices = invoices.select_for_update(of=("self",))
+        yield from with_open_ore(invoices).values_list(*_ROW_FIELDS)
 
 
 def invoices_by_kid(kids: Iterable[str], *, lock: bool = False) -> tuple[dict, dict, set]:
@@ -358,23 +321,23 @@ def payments_match(
             customer_id=None,
             invoice_id=None,
             amount_ore=item.amount_ore,
-            currency=item.currency[:3],
+            currency=item.currency,
             date=item.date,
             method=str(item.method),
             match_rule=UNMATCHED,
             kid=_kid_shown(item, kids, ref),
-            payer_name=item.payer_name[:200],
-            payer_account=item.payer_account[:34],
-            text=item.text[:500],
+            payer_name=item.payer_name,
+            payer_account=item.payer_account,
+            text=item.text,
             note="",
             source_import_id=import_id,
-            source_key=item.source_key,
+            source_key=None if item.identity is None else source_key(item.identity),
             related_id=None,
             created_by_id=actor_id,
             created_at=now,
         )
         if spread is not None:
-            _allocate_parts(result, row, *spread, open_ore)
+            _allocate_parts(result, row, item.identity, *spread, open_ore)
         elif ref is None:
             result.unmatched += 1
         else:
@@ -467,7 +430,12 @@ def _allocate(result: MatchResult, row: PaymentRow, ref: InvoiceRef, open_ore: d
 
 
 def _allocate_parts(
-    result: MatchResult, row: PaymentRow, customer_id: int, targets: Targets, open_ore: dict
+    result: MatchResult,
+    row: PaymentRow,
+    identity: str | None,
+    customer_id: int,
+    targets: Targets,
+    open_ore: dict,
 ) -> None:
     """Spread positive `row` over the invoices of `targets` in order, each getting at most what
     is open on it; the rest is the customer's credit. `row` becomes the first part, the others
@@ -496,16 +464,15 @@ def _allocate_parts(
     for number, (invoice_id, kid, amount, rule) in enumerate(parts[1:], start=2):
         part = PaymentRow(*_values(row))
         part.invoice_id, part.kid, part.amount_ore, part.match_rule = invoice_id, kid, amount, rule
-        part.source_key = _part_key(row.source_key, number) if invoice_id is not None else None
+        part.source_key = _part_key(identity, number) if invoice_id is not None else None
         result.splits.append((len(result.payments), part))
 
 
-def _part_key(source_key: str | None, number: int) -> str | None:
-    """The source key of part `number` of a spread transaction, within the column's 200."""
-    if source_key is None:
+def _part_key(identity: str | None, number: int) -> str | None:
+    """The source key of part `number` of a spread transaction."""
+    if identity is None:
         return None
-    suffix = f":kid{number}"
-    return source_key[: 200 - len(suffix)] + suffix
+    return source_key(f"{identity}:kid{number}")
 
 
 def payments_book(

@@ -1,6 +1,8 @@
 """Payments and payment imports. Payments are append-only rows: a mistake is corrected with an
 opposite entry, never by changing or deleting the first one."""
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -71,6 +73,28 @@ class MatchRule(models.TextChoices):
     WRITE_OFF = "write_off", _("Written off")
 
 
+SOURCE_KEY_LENGTH = 64
+
+
+def transaction_identity(kind: str, *parts: object) -> str:
+    """A bank transaction's identity as one text, every part whole: "ocr:<transmission>:
+    <assignment>:<transaction>" or "camt:<entry ref>:<transaction ref>". A ":" or "\\" inside a
+    part is escaped with "\\", so that different parts never give the same text; parts without
+    them read as the keys booked before the keys were hashed (see `source_key`)."""
+    escaped = (str(part).replace("\\", "\\\\").replace(":", "\\:") for part in parts)
+    return ":".join((kind, *escaped))
+
+
+def source_key(identity: str) -> str:
+    """The fixed-width key stored for a transaction: the SHA-256 (hex) of its full identity.
+
+    Keys booked before hashing were the identity text itself, cut to 200 characters; migration
+    0003 replaced each by the hash of that text, so a transaction booked then has the same key
+    now (unless its identity was longer than 200 characters: those old keys were cut, and are
+    recognised only by the file and message checks)."""
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class PaymentChangeError(Exception):
     """A booked payment was about to be changed or deleted. Payments are append-only: a mistake
     is corrected by an opposite entry (`payment_correct`)."""
@@ -137,9 +161,9 @@ class Payment(models.Model):
     source_import = models.ForeignKey(
         PaymentImport, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
-    # A bank transaction's identity ("ocr:<transmission>:<assignment>:<transaction>",
-    # "camt:<entry ref>:<transaction ref>"): the database refuses to book it twice.
-    source_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # The SHA-256 of a bank transaction's full identity (`source_key`): the database refuses
+    # to book it twice. A hash, so that no reference is ever cut to fit the column.
+    source_key = models.CharField(max_length=SOURCE_KEY_LENGTH, null=True, blank=True, unique=True)
     # For an entry that corrects another, or the split-off part of one bank transaction.
     related = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False

@@ -49,9 +49,8 @@ class PaymentState:
     days_overdue: int = 0  # > 0 only when status is "overdue"
 
 
-def _state(invoice: Invoice, paid: int, credited: int, day: date) -> PaymentState:
+def _state(invoice: Invoice, paid: int, credited: int, open_ore: int, day: date) -> PaymentState:
     net = invoice.total_ore - credited
-    open_ore = net - paid
     days = 0
     if net <= 0 and paid == 0:
         status = CREDITED
@@ -72,7 +71,7 @@ def _state(invoice: Invoice, paid: int, credited: int, day: date) -> PaymentStat
 def payment_states(
     invoices: Iterable[Invoice], *, today: date | None = None, as_of: date | None = None
 ) -> dict:
-    """{invoice id: PaymentState} for a page of invoices, in at most 2 queries. Drafts and
+    """{invoice id: PaymentState} for a page of invoices, in at most 1 query. Drafts and
     credit notes map to None.
 
     Without `as_of` the state is today's (`today`, else the local date): every payment and
@@ -81,38 +80,34 @@ def payment_states(
     day = as_of or today or timezone.localdate()
     invoices = list(invoices)
     payable = [i.pk for i in invoices if i.status == InvoiceStatus.ISSUED and i.kind == "invoice"]
-    paid: dict[int, int] = {}
-    credited: dict[int, int] = {}
+    amounts: dict[int, tuple[int, int, int]] = {}
     if payable:
-        payments = Payment.objects.filter(invoice__in=payable)
-        credit_notes = ISSUED_CREDIT_NOTE
-        if as_of is not None:
-            payments = payments.filter(date__lte=as_of)
-            credit_notes &= Q(issue_date__lte=as_of)
-        paid = dict(payments.values_list("invoice").annotate(s=Sum("amount_ore")).order_by())
-        credited = dict(
-            Invoice.objects.filter(credited_invoice__in=payable)
-            .values_list("credited_invoice")
-            .annotate(s=Sum("total_ore", filter=credit_notes))
-            .order_by()
-        )
+        rows = with_open_ore(Invoice.objects.filter(pk__in=payable), as_of=as_of).order_by()
+        for pk, paid, credited, open_ore in rows.values_list(
+            "pk", "paid_ore", "credited_ore", "open_ore"
+        ):
+            amounts[pk] = (int(paid), -int(credited), int(open_ore))  # PostgreSQL: numeric
     states = {}
     for invoice in invoices:
-        if invoice.pk in payable:
-            states[invoice.pk] = _state(
-                invoice, paid.get(invoice.pk) or 0, -(credited.get(invoice.pk) or 0), day
-            )
+        if invoice.pk in amounts:
+            states[invoice.pk] = _state(invoice, *amounts[invoice.pk], day)
         else:
             states[invoice.pk] = None
     return states
 
 
 def with_open_ore(invoices: QuerySet, *, as_of: date | None = None) -> QuerySet:
-    """Annotate issued invoices with `paid_ore`, `credited_ore` (negative, as stored) and
-    `open_ore`, counting payments and credit notes up to `as_of` (all when None)."""
+    """Annotate invoices with `paid_ore`, `credited_ore` (negative, as stored) and `open_ore`,
+    counting payments and issued credit notes up to `as_of` (all when None).
+
+    THE definition of what is open on an invoice: its total + its issued credit notes
+    (negative) − its payments. Every reader of open amounts (payment states, the matching of
+    bank files, the services, the unmatched suggestions) goes through it. The sums are
+    correlated subqueries over the indexed links (payment → invoice, credit note → credited
+    invoice), so a batch of invoices found by KID costs one query."""
     payments = Payment.objects.filter(invoice=OuterRef("pk"))
-    credit_notes = Invoice.objects.filter(
-        credited_invoice=OuterRef("pk"), status=InvoiceStatus.ISSUED, kind=InvoiceKind.CREDIT_NOTE
+    credit_notes = Invoice.objects.filter(credited_invoice=OuterRef("pk")).filter(
+        ISSUED_CREDIT_NOTE
     )
     if as_of is not None:
         payments = payments.filter(date__lte=as_of)

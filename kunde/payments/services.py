@@ -23,7 +23,7 @@ from kunde.activity.services import log_activity
 from kunde.company.models import Company
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
-from kunde.lib.money import format_money
+from kunde.lib.money import MAX_AMOUNT_ORE, amount_in_range, format_money
 from kunde.payments.imports import PaymentImportRefused, payments_import
 from kunde.payments.matching import open_amounts
 from kunde.payments.models import MatchRule, Payment, PaymentMethod
@@ -49,8 +49,8 @@ MANUAL_METHODS = (PaymentMethod.BANK, PaymentMethod.CASH, PaymentMethod.CARD)
 
 
 def invoice_open_ore(invoice: Invoice) -> int:
-    """What is still to pay on an issued invoice: total + credit notes − payments (2 queries)."""
-    return open_amounts([invoice.pk], totals={invoice.pk: invoice.total_ore})[invoice.pk]
+    """What is still to pay on an issued invoice (`selectors.with_open_ore`; 1 query)."""
+    return open_amounts([invoice.pk])[invoice.pk]
 
 
 def _locked_invoice(invoice: Invoice) -> Invoice:
@@ -89,6 +89,24 @@ def _log(payment: Payment, *, actor, action: str, params: dict) -> None:
     log_activity(customer=payment.customer, actor=actor, action=action, params=params, on=on)
 
 
+def _check_amount(amount_ore, *, positive: bool) -> None:
+    """A whole number of øre, not 0 (above 0 when `positive`), within the one limit on amounts
+    that bank files, the forms and the API share (`MAX_AMOUNT_ORE`)."""
+    if not isinstance(amount_ore, int) or isinstance(amount_ore, bool):
+        amount_ore = 0
+    if positive and amount_ore <= 0:
+        raise ValidationError({"amount_ore": _("Enter an amount above 0.")})
+    if amount_ore == 0:
+        raise ValidationError({"amount_ore": _("Enter an amount other than 0.")})
+    if not amount_in_range(amount_ore):
+        raise ValidationError(
+            {
+                "amount_ore": _("The largest amount accepted is %(max)s.")
+                % {"max": format_money(MAX_AMOUNT_ORE)}
+            }
+        )
+
+
 def _check_date(day) -> None:
     if not isinstance(day, date_type):
         raise ValidationError({"date": _("Enter the payment date.")})
@@ -110,8 +128,7 @@ def payment_register(
     as overpaid); the matching of bank files is what splits excess into customer credit.
     """
     note = (note or "").strip()
-    if not isinstance(amount_ore, int) or isinstance(amount_ore, bool) or amount_ore == 0:
-        raise ValidationError({"amount_ore": _("Enter an amount other than 0.")})
+    _check_amount(amount_ore, positive=False)
     if method not in MANUAL_METHODS:
         raise ValidationError({"method": _("Choose how the payment was made.")})
     _check_date(date)
@@ -361,8 +378,7 @@ def credit_apply(*, actor, customer: Customer, invoice: Invoice, amount_ore: int
     """Use the customer's credit to pay an open invoice of the same customer: a negative credit
     row and a positive row on the invoice (method "credit", rule "credit_applied", the second
     `related` to the first). 0 < amount ≤ both the credit and what is open. Returns both rows."""
-    if not isinstance(amount_ore, int) or isinstance(amount_ore, bool) or amount_ore <= 0:
-        raise ValidationError({"amount_ore": _("Enter an amount above 0.")})
+    _check_amount(amount_ore, positive=True)
     with transaction.atomic():
         customer = _locked_customer(customer)
         invoice = _locked_invoice(invoice)
@@ -411,8 +427,7 @@ def credit_refund(*, actor, customer: Customer, amount_ore: int, note: str) -> P
     "refund". 0 < amount ≤ the credit; the note (how, to which account) is required. The money
     itself is sent from the bank or the accounting system."""
     note = (note or "").strip()
-    if not isinstance(amount_ore, int) or isinstance(amount_ore, bool) or amount_ore <= 0:
-        raise ValidationError({"amount_ore": _("Enter an amount above 0.")})
+    _check_amount(amount_ore, positive=True)
     if not note:
         raise ValidationError({"note": _("Say how and where the credit was paid back.")})
     with transaction.atomic():

@@ -967,3 +967,107 @@ def test_tree_mutations_only_raise_camt054_error(document, data):
         elif operation == "currency":
             element.set("Ccy", data.draw(st.sampled_from(["NOK", "EUR", "", "nok", "NOKK"])))
     parses_or_refuses(etree.tostring(root))
+
+
+# Summaries and limits (issue 9)
+
+
+def with_summary(document: bytes, summary: str) -> bytes:
+    """The document with `summary` as the first notification's TxsSummry (after Acct)."""
+    return changed(document, "</Acct>", f"</Acct><TxsSummry>{summary}</TxsSummry>")
+
+
+# The first notification of V08: 7 entries (one pending), 6 credits of 8112.34 and one debit
+# of 1000.00.
+V08_SUMMARY = (
+    "<TtlNtries><NbOfNtries>7</NbOfNtries><Sum>9112.34</Sum>"
+    "<TtlNetNtry><Amt>7112.34</Amt><CdtDbtInd>CRDT</CdtDbtInd></TtlNetNtry></TtlNtries>"
+    "<TtlCdtNtries><NbOfNtries>6</NbOfNtries><Sum>8112.340</Sum></TtlCdtNtries>"
+    "<TtlDbtNtries><NbOfNtries>1</NbOfNtries><Sum>1000</Sum></TtlDbtNtries>"
+)
+
+
+def test_it_accepts_a_transaction_summary_that_agrees_with_the_entries():
+    document = parse_camt054(with_summary(V08, V08_SUMMARY))
+    assert len(document.notifications[0].entries) == 6
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            "<NbOfNtries>7<",
+            "<NbOfNtries>8<",
+            "Notification NTF-20250314-01: TxsSummry/TtlNtries says 8, but 7 are listed.",
+        ),
+        (
+            "<Sum>9112.34<",
+            "<Sum>9112.35<",
+            "Notification NTF-20250314-01: TxsSummry/TtlNtries says the sum is 9112.35, but the "
+            "amounts add up to 9112.34.",
+        ),
+        (
+            "<Amt>7112.34</Amt><CdtDbtInd>CRDT",
+            "<Amt>7112.34</Amt><CdtDbtInd>DBIT",
+            "Notification NTF-20250314-01: TxsSummry/TtlNtries/TtlNetNtry says the net amount is "
+            "-7112.34, but the entries add up to 7112.34.",
+        ),
+        (
+            "<NbOfNtries>6<",
+            "<NbOfNtries>5<",
+            "Notification NTF-20250314-01: TxsSummry/TtlCdtNtries says 5, but 6 are listed.",
+        ),
+        (
+            "<Sum>1000<",
+            "<Sum>999.99<",
+            "Notification NTF-20250314-01: TxsSummry/TtlDbtNtries says the sum is 999.99, but the "
+            "amounts add up to 1000.00.",
+        ),
+        (
+            "<NbOfNtries>1<",
+            "<NbOfNtries>one<",
+            "Notification NTF-20250314-01: TxsSummry/TtlDbtNtries: the number 'one' is not a "
+            "number.",
+        ),
+    ],
+)
+def test_it_refuses_a_transaction_summary_that_disagrees(old, new, message):
+    with refused(message):
+        parse_camt054(changed(with_summary(V08, V08_SUMMARY), old, new))
+
+
+def test_it_reads_the_net_amount_of_a_001_02_summary():
+    summary = "<TtlNtries><NbOfNtries>1</NbOfNtries><TtlNetNtryAmt>5</TtlNetNtryAmt>"
+    summary += "<CdtDbtInd>DBIT</CdtDbtInd></TtlNtries>"
+    document = with_summary(FIXTURES["001.02"], summary)
+    with pytest.raises(Camt054Error, match="TtlNtries says 1, but .* are listed"):
+        parse_camt054(document)
+
+
+def test_it_checks_a_count_and_control_sum_in_the_group_header():
+    header = "</CreDtTm>\n    </GrpHdr>"
+    total = sum(
+        t.amount
+        for n in parse_camt054(V08).notifications
+        for e in (*n.entries, *(s.entry for s in n.skipped))
+        for t in e.transactions
+    )
+    right = changed(
+        V08, header, f"</CreDtTm><NbOfTxs>9</NbOfTxs><CtrlSum>{total}</CtrlSum></GrpHdr>"
+    )
+    assert parse_camt054(right).message_id == "BANK-054-20250314-0001"
+    with refused("The group header says 10, but 9 are listed."):
+        parse_camt054(changed(right, "<NbOfTxs>9<", "<NbOfTxs>10<"))
+    with refused(f"The group header says the sum is 1.00, but the amounts add up to {total}."):
+        parse_camt054(changed(right, f"<CtrlSum>{total}<", "<CtrlSum>1.00<"))
+
+
+@pytest.mark.parametrize("amount", ["10000000000.01", "99999999999999999.99"])
+def test_it_refuses_an_amount_above_the_limit_on_amounts(amount):
+    # The second is beyond a 64-bit integer of øre: it must never reach the database.
+    document = changed(V08, '<Amt Ccy="NOK">1250.00</Amt>', f'<Amt Ccy="NOK">{amount}</Amt>')
+    with refused(
+        f"Entry NTRY-0001: the amount {amount} is more than the largest amount accepted, "
+        "10000000000.00."
+    ):
+        parse_camt054(document)

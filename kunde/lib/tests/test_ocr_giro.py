@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kunde.lib.kid import mod10_check_digit, mod11_check_digit
+from kunde.lib.money import MAX_AMOUNT_ORE
 from kunde.lib.ocr_giro import (
     OcrAssignment,
     OcrGiroError,
@@ -436,6 +437,16 @@ def test_it_refuses_a_non_numeric_amount():
     )
 
 
+def test_it_refuses_an_amount_above_the_limit_on_amounts():
+    # 17 digits fit the field, but not the limit every way of entering a payment shares.
+    refused(
+        ocr_file(changed(FILE_A, 3, 33, "10000000000000001")),
+        3,
+        "positions 33-49 (amount): 10000000000000001 øre is more than the largest amount "
+        "accepted, 1000000000000 øre.",
+    )
+
+
 def test_it_refuses_a_superscript_digit():
     # "²" is a digit to str.isdigit() but not to int(); it is in ISO-8859-1.
     refused(
@@ -838,7 +849,7 @@ def transactions(draw, number, dash_kids=True):
     transaction_type = draw(st.integers(10, 21))
     sign = draw(st.sampled_from(["0", "-"]))
     # At most 15 transactions: their sum must still fit the 17 digits of a total.
-    amount = draw(st.integers(0, (10**17 - 1) // 15) | st.integers(0, 10**7))
+    amount = draw(st.integers(0, MAX_AMOUNT_ORE) | st.integers(0, 10**7))
     free_text = None
     if transaction_type in (20, 21):
         free_text = draw(st.none() | latin1_text)

@@ -16,7 +16,7 @@ from kunde.lib.camt054 import (
 )
 from kunde.lib.camt054_writer import write_camt054
 from kunde.payments.imports import PaymentImportRefused, detect_format, payments_import
-from kunde.payments.models import ImportStatus, MatchRule, Payment, PaymentImport
+from kunde.payments.models import ImportStatus, MatchRule, Payment, PaymentImport, source_key
 from kunde.payments.selectors import customer_credit_ore
 from kunde.payments.services import invoice_open_ore
 
@@ -77,7 +77,7 @@ def test_ocr_file_is_booked_end_to_end(three, finance):
     assert [invoice_open_ore(i) for i in three] == [0, 30_000, 0]
     assert customer_credit_ore(a.customer) == 5_000
     keys = set(Payment.objects.values_list("source_key", flat=True))
-    assert keys == {f"ocr:1000001:4000086:{n}" for n in (1, 2, 3, 4)} | {None}
+    assert keys == {source_key(f"ocr:1000001:4000086:{n}") for n in (1, 2, 3, 4)} | {None}
     stray = Payment.objects.get(match_rule=MatchRule.UNMATCHED)
     assert (stray.kid, stray.text, stray.payer_account) == (
         "12345674",
@@ -135,30 +135,23 @@ def test_the_same_transmission_in_another_file_is_refused(three, finance):
 
 def test_ocr_transactions_booked_before_are_duplicates(three, finance):
     a = three[0]
-    if connection.vendor == "postgresql":
-        # A linguistic collation, as many PostgreSQL databases have: there "ocr:1000001:4:2"
-        # sorts after "ocr:1000001;", so an index range from the prefix would miss it.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "ALTER TABLE payments_payment ALTER COLUMN source_key "
-                'TYPE varchar(200) COLLATE "nb-NO-x-icu"'
-            )
-    # Booked by earlier means under this transmission's keys (and one of transmission 10000010,
-    # whose keys sort right after this one's).
-    for key in ("ocr:1000001:4000086:2", "ocr:10000010:4000086:1"):
+    # Booked by earlier means under one of this transmission's keys (and one of another).
+    for key in ("ocr:1000001:4000086:2", "ocr:1000002:4000086:1"):
         Payment.objects.create(
             customer=a.customer,
             amount_ore=1,
             date=date(2026, 11, 1),
             method="ocr",
             match_rule=MatchRule.MANUAL,
-            source_key=key,
+            source_key=source_key(key),
         )
 
     record = payments_import(actor=finance, data=ocr_paying(three), file_name="a.txt")
 
     assert (record.summary["duplicates"], record.summary["booked"]) == (1, 3)
-    assert not Payment.objects.filter(source_import=record, source_key__endswith=":2").exists()
+    assert not Payment.objects.filter(
+        source_import=record, source_key=source_key("ocr:1000001:4000086:2")
+    ).exists()
 
 
 def test_a_resent_camt_entry_is_a_duplicate(three, finance):
@@ -239,7 +232,7 @@ def test_a_camt_file_is_booked_end_to_end(three, finance):
         "Faktura 7 Hansen",
         "camt",
     )
-    assert Payment.objects.get(invoice=a).source_key == "camt:E1:T1"
+    assert Payment.objects.get(invoice=a).source_key == source_key("camt:E1:T1")
     assert record.reference == "camt:MSG-1"
 
 
@@ -259,7 +252,10 @@ def test_a_camt_payment_of_several_invoices_is_spread_over_them_and_counts_once(
     )
     assert (invoice_open_ore(a), invoice_open_ore(b)) == (0, 0)
     rows = list(Payment.objects.order_by("pk").values_list("invoice", "amount_ore", "source_key"))
-    assert rows == [(a.pk, 100_000, "camt:E1:T1"), (b.pk, 50_000, "camt:E1:T1:kid2")]
+    assert rows == [
+        (a.pk, 100_000, source_key("camt:E1:T1")),
+        (b.pk, 50_000, source_key("camt:E1:T1:kid2")),
+    ]
     # The same entry again in another message is a duplicate, not booked a second time.
     again = payments_import(
         actor=finance, data=camt_file([entry], message_id="MSG-2"), file_name="again.xml"

@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from kunde.payments.matching import Incoming, open_amounts, payments_book, payments_match
-from kunde.payments.models import MatchRule, Payment
+from kunde.payments.models import MatchRule, Payment, source_key
 from kunde.payments.selectors import customer_credit_ore
 
 DAY = date(2026, 11, 20)
@@ -22,7 +22,7 @@ def pay(amount_ore, *kids, **extra):
 
 
 def test_exact_amount_on_the_kid_pays_the_invoice(invoice, finance):
-    result = book([pay(100_000, invoice.kid, source_key="ocr:1:1:1")], finance)
+    result = book([pay(100_000, invoice.kid, identity="ocr:1:1:1")], finance)
 
     payment = Payment.objects.get()
     assert (payment.invoice, payment.customer) == (invoice, invoice.customer)
@@ -30,7 +30,7 @@ def test_exact_amount_on_the_kid_pays_the_invoice(invoice, finance):
     assert (payment.amount_ore, payment.kid, payment.source_key) == (
         100_000,
         invoice.kid,
-        "ocr:1:1:1",
+        source_key("ocr:1:1:1"),
     )
     assert result.matched == 1
     assert open_amounts([invoice.pk]) == {invoice.pk: 0}
@@ -201,10 +201,10 @@ def test_kids_are_looked_up_in_chunks_with_one_query_each(
 def test_a_source_key_booked_twice_is_refused_by_the_database(invoice, finance):
     from django.db import IntegrityError
 
-    book([pay(100, invoice.kid, source_key="camt:E1:T1")], finance)
+    book([pay(100, invoice.kid, identity="camt:E1:T1")], finance)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        book([pay(100, invoice.kid, source_key="camt:E1:T1")], finance)
+        book([pay(100, invoice.kid, identity="camt:E1:T1")], finance)
     assert Payment.objects.count() == 1
 
 
@@ -222,11 +222,11 @@ def rows():
 def test_several_kids_of_one_customer_pay_each_invoice_exactly(make_invoice, finance):
     a, b = make_invoice(100_000), make_invoice(50_000)
 
-    result = book([pay(150_000, a.kid, b.kid, source_key="camt:E1:T1")], finance)
+    result = book([pay(150_000, a.kid, b.kid, identity="camt:E1:T1")], finance)
 
     assert rows() == [
-        (a.pk, 100_000, MatchRule.KID_EXACT, a.kid, "camt:E1:T1"),
-        (b.pk, 50_000, MatchRule.KID_EXACT, b.kid, "camt:E1:T1:kid2"),
+        (a.pk, 100_000, MatchRule.KID_EXACT, a.kid, source_key("camt:E1:T1")),
+        (b.pk, 50_000, MatchRule.KID_EXACT, b.kid, source_key("camt:E1:T1:kid2")),
     ]
     first, second = Payment.objects.order_by("pk")
     assert (second.customer, second.related) == (a.customer, first)
@@ -237,11 +237,11 @@ def test_several_kids_of_one_customer_pay_each_invoice_exactly(make_invoice, fin
 def test_several_kids_with_too_little_money_pay_in_the_order_given(make_invoice, finance):
     a, b = make_invoice(100_000), make_invoice(50_000)
 
-    result = book([pay(120_000, b.kid, a.kid, source_key="camt:E1:T1")], finance)
+    result = book([pay(120_000, b.kid, a.kid, identity="camt:E1:T1")], finance)
 
     assert rows() == [
-        (b.pk, 50_000, MatchRule.KID_EXACT, b.kid, "camt:E1:T1"),
-        (a.pk, 70_000, MatchRule.KID_PARTIAL, a.kid, "camt:E1:T1:kid2"),
+        (b.pk, 50_000, MatchRule.KID_EXACT, b.kid, source_key("camt:E1:T1")),
+        (a.pk, 70_000, MatchRule.KID_PARTIAL, a.kid, source_key("camt:E1:T1:kid2")),
     ]
     assert (result.matched, result.partial, result.over) == (0, 1, 0)
     assert open_amounts([a.pk, b.pk]) == {a.pk: 30_000, b.pk: 0}
@@ -250,11 +250,11 @@ def test_several_kids_with_too_little_money_pay_in_the_order_given(make_invoice,
 def test_several_kids_with_too_much_money_keep_the_rest_as_credit(make_invoice, finance):
     a, b = make_invoice(100_000), make_invoice(50_000)
 
-    result = book([pay(170_000, a.kid, b.kid, source_key="camt:E1:T1")], finance)
+    result = book([pay(170_000, a.kid, b.kid, identity="camt:E1:T1")], finance)
 
     assert rows() == [
-        (a.pk, 100_000, MatchRule.KID_EXACT, a.kid, "camt:E1:T1"),
-        (b.pk, 50_000, MatchRule.KID_EXACT, b.kid, "camt:E1:T1:kid2"),
+        (a.pk, 100_000, MatchRule.KID_EXACT, a.kid, source_key("camt:E1:T1")),
+        (b.pk, 50_000, MatchRule.KID_EXACT, b.kid, source_key("camt:E1:T1:kid2")),
         (None, 20_000, MatchRule.OVERPAYMENT, a.kid, None),
     ]
     first = Payment.objects.order_by("pk").first()
@@ -267,9 +267,9 @@ def test_several_kids_skip_an_invoice_already_paid(make_invoice, finance):
     a, b = make_invoice(100_000), make_invoice(50_000)
     book([pay(100_000, a.kid)], finance)
 
-    result = book([pay(50_000, a.kid, b.kid, source_key="camt:E2:T1")], finance)
+    result = book([pay(50_000, a.kid, b.kid, identity="camt:E2:T1")], finance)
 
-    assert rows()[1:] == [(b.pk, 50_000, MatchRule.KID_EXACT, b.kid, "camt:E2:T1")]
+    assert rows()[1:] == [(b.pk, 50_000, MatchRule.KID_EXACT, b.kid, source_key("camt:E2:T1"))]
     assert result.matched == 1
 
 
@@ -279,10 +279,10 @@ def test_kids_of_two_customers_go_to_the_first_invoice_as_before(
     a = make_invoice(100_000)
     theirs = make_invoice(50_000, customer=other_customer)
 
-    result = book([pay(150_000, a.kid, theirs.kid, source_key="camt:E1:T1")], finance)
+    result = book([pay(150_000, a.kid, theirs.kid, identity="camt:E1:T1")], finance)
 
     assert rows() == [
-        (a.pk, 100_000, MatchRule.KID_OVER, a.kid, "camt:E1:T1"),
+        (a.pk, 100_000, MatchRule.KID_OVER, a.kid, source_key("camt:E1:T1")),
         (None, 50_000, MatchRule.OVERPAYMENT, a.kid, None),
     ]
     assert result.over == 1
@@ -316,11 +316,11 @@ def test_a_customer_kid_pays_the_open_invoices_oldest_due_first(
     theirs = make_invoice(30_000, customer=other_customer, due_date=date(2026, 10, 1))
     kid = customer_kid(customer_kid_rule, customer)
 
-    result = book([pay(60_000, kid, source_key="ocr:1:1:1")], finance)
+    result = book([pay(60_000, kid, identity="ocr:1:1:1")], finance)
 
     assert rows() == [
-        (oldest.pk, 50_000, MatchRule.KID_EXACT, kid, "ocr:1:1:1"),
-        (middle.pk, 10_000, MatchRule.KID_PARTIAL, kid, "ocr:1:1:1:kid2"),
+        (oldest.pk, 50_000, MatchRule.KID_EXACT, kid, source_key("ocr:1:1:1")),
+        (middle.pk, 10_000, MatchRule.KID_PARTIAL, kid, source_key("ocr:1:1:1:kid2")),
     ]
     assert set(Payment.objects.values_list("customer", flat=True)) == {customer.pk}
     assert (result.partial, result.matched, result.unmatched) == (1, 0, 0)
@@ -335,11 +335,11 @@ def test_a_customer_kid_keeps_what_is_left_as_credit(
     early = make_invoice(50_000, due_date=date(2026, 11, 1))
     kid = customer_kid(customer_kid_rule, customer)
 
-    result = book([pay(180_000, kid, source_key="ocr:1:1:1")], finance)
+    result = book([pay(180_000, kid, identity="ocr:1:1:1")], finance)
 
     assert rows() == [
-        (early.pk, 50_000, MatchRule.KID_EXACT, kid, "ocr:1:1:1"),
-        (late.pk, 100_000, MatchRule.KID_EXACT, kid, "ocr:1:1:1:kid2"),
+        (early.pk, 50_000, MatchRule.KID_EXACT, kid, source_key("ocr:1:1:1")),
+        (late.pk, 100_000, MatchRule.KID_EXACT, kid, source_key("ocr:1:1:1:kid2")),
         (None, 30_000, MatchRule.OVERPAYMENT, kid, None),
     ]
     assert result.over == 1

@@ -416,3 +416,23 @@ def test_services_take_dates_as_dates(invoice, finance):
         services.payment_register(
             actor=finance, invoice=invoice, amount_ore=100, date=str(date.today())
         )
+
+
+@pytest.mark.parametrize("amount", [10**12 + 1, -(10**12) - 1, 2**63])
+def test_register_refuses_an_amount_beyond_the_shared_limit(invoice, finance, amount):
+    # The same limit as bank files and the API (lib.money.MAX_AMOUNT_ORE); 2**63 is beyond
+    # the database's bigint and was a 500.
+    with pytest.raises(ValidationError, match="The largest amount accepted is"):
+        services.payment_register(
+            actor=finance, invoice=invoice, amount_ore=amount, date=TODAY(), note="x"
+        )
+    assert Payment.objects.count() == 0
+
+
+def test_the_form_refuses_an_amount_beyond_the_shared_limit():
+    from kunde.payments.forms import KronerField
+
+    field = KronerField()
+    assert field.clean("10 000 000 000,00") == 10**12
+    with pytest.raises(ValidationError, match="The largest amount accepted is"):
+        field.clean("10 000 000 000,01")

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from kunde.jobs.models import Job
 from kunde.lib.camt054 import (
@@ -364,3 +365,43 @@ def test_the_progress_file_is_removed_when_a_queued_import_fails(
     # Whatever stopped it, the file is free again: the import is refused, nothing booked.
     record.refresh_from_db()
     assert record.status == ImportStatus.REFUSED
+
+
+@pytest.fixture
+def norwegian(client_for, finance):
+    """Finance's client, speaking Norwegian. The test client's requests run in this thread, so
+    Norwegian is switched off again afterwards, for the tests that follow."""
+    client = client_for(finance)
+    client.post("/language/", {"language": "nb", "next": URL})
+    yield client
+    translation.deactivate()
+
+
+def test_a_refusal_from_the_parser_is_shown_in_norwegian(norwegian, three):
+    client = norwegian
+    lines = ocr_paying(three).decode("latin-1").split("\n")
+    lines[5] = lines[5][:40] + "X" + lines[5][41:]  # a letter in an amount
+
+    response = upload(client, "\n".join(lines).encode("latin-1"), name="feil.txt")
+
+    refusal = text(response).split('data-testid="import-refused">')[1].split("</div>")[0]
+    assert (
+        "Linje 6: posisjon 35-41 (posisjon 35-41) i post 31 (beløpspost 2): ventet sifre" in refusal
+    )
+    assert "Line" not in refusal
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_import_refuses_in_the_language_of_the_person_importing(
+    norwegian, three, settings
+):
+    settings.PAYMENT_IMPORT_QUEUE_ABOVE_BYTES = 100
+    client = norwegian
+
+    upload(client, b"NY000010" + b"x" * 200 + b"\n")
+    translation.activate("en")  # the worker runs without the request's language
+
+    error = PaymentImport.objects.get().error
+    assert (
+        error == "Linje 1: posten har 208 tegn; hver post må ha nøyaktig 80. Ingenting er bokført."
+    )

@@ -146,7 +146,7 @@ def test_as_of_an_earlier_date_needs_no_more_queries_than_today(client_for, read
                                                                  settled_later):  # fmt: skip
     client = client_for(reader)
     earlier = _queries(client, tab(customer, f"as_of={(TODAY - timedelta(4)).isoformat()}"))
-    assert earlier == _queries(client, tab(customer)) == 13
+    assert earlier == _queries(client, tab(customer)) == 12
 
 
 def test_open_items_only_leaves_out_paid_invoices(client_for, reader, customer, make_invoice,
@@ -226,7 +226,7 @@ def test_the_tab_needs_the_same_queries_for_5_and_50_rows(client_for, finance, c
     large = _queries(client, tab(customer))
     # Session, user, customer, tags, Previous / Next (2), the ledger page, totals (2), ageing,
     # the page's invoices with their payment states (3), and the open invoices for the credit.
-    assert small == large == 14
+    assert small == large == 13
 
 
 # The customer's credit ------------------------------------------------------------------------
