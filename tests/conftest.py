@@ -63,6 +63,13 @@ def page(request, browser, live_server):
     page = context.new_page()
     script_errors = []
     page.on("pageerror", lambda error: script_errors.append(error))
+    # Chromium reports what the Content-Security-Policy blocked on the console.
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and script_errors.append(message.text)
+        ),
+    )
     yield page
     screenshots = output_dir() / "screenshots"
     screenshots.mkdir(parents=True, exist_ok=True)
@@ -71,7 +78,7 @@ def page(request, browser, live_server):
         page.screenshot(path=screenshots / f"{name}.png", full_page=True)
     finally:
         context.close()
-    assert not script_errors, f"JavaScript errors on the page: {script_errors}"
+    assert not script_errors, f"JavaScript errors or CSP violations on the page: {script_errors}"
 
 
 @pytest.fixture

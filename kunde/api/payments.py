@@ -14,7 +14,7 @@ from ninja import Field, File, Query, Schema, Status
 from ninja.files import UploadedFile
 
 from kunde.api.api import api
-from kunde.api.common import by_id, page_of
+from kunde.api.common import InputSchema, by_id, page_of
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice
 from kunde.payments import selectors, services
@@ -134,7 +134,7 @@ class ImportPage(Schema):
 # Input --------------------------------------------------------------------------------------
 
 
-class PaymentIn(Schema):
+class PaymentIn(InputSchema):
     invoice: int = Field(description="Id of an issued invoice (not a draft or credit note).")
     amount_ore: int = Field(
         ge=-MAX_AMOUNT_ORE,
@@ -147,7 +147,7 @@ class PaymentIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class AssignIn(Schema):
+class AssignIn(InputSchema):
     invoice: int | None = Field(None, description="Id of the invoice the payment is for.")
     customer: int | None = Field(None, description="Id of the customer, to hold it as credit.")
 
