@@ -17,7 +17,7 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
 from kunde.accounts.models import ApiToken
-from kunde.api.common import NUL_MESSAGE, has_nul
+from kunde.api.common import MAX_INT, NUL_MESSAGE, has_nul
 from kunde.customers.services import StaleEdit
 
 
@@ -108,9 +108,6 @@ def _not_found(request, unknown=""):
     return JsonResponse({"detail": "No such API path."}, status=404)
 
 
-MAX_ID = 2**63 - 1  # the largest id the database can hold (bigint)
-
-
 def _ids_in_range(view):
     """An id in the path beyond what the database holds names no object: 404, not a database
     overflow (a server error)."""
@@ -119,7 +116,7 @@ def _ids_in_range(view):
     def wrapper(request, *args, **kwargs):
         for value in kwargs.values():
             text = str(value).lstrip("-")
-            if text.isdigit() and int(text) > MAX_ID:
+            if text.isdigit() and int(text) > MAX_INT:
                 return JsonResponse({"detail": "No such object."}, status=404)
         return view(request, *args, **kwargs)
 

@@ -1,6 +1,9 @@
 """Helpers every endpoint module uses: one page shape for lists, one answer for unknown ids,
 and the base of every request body."""
 
+from datetime import date, datetime
+from typing import get_args
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from ninja import Schema
@@ -47,9 +50,48 @@ def has_nul(value) -> bool:
     return False
 
 
-class InputSchema(Schema):
+MAX_INT = 2**63 - 1  # the database's bigint
+
+
+def _is_date(annotation) -> bool:
+    return annotation in (date, datetime) or any(
+        arg in (date, datetime) for arg in get_args(annotation)
+    )
+
+
+class CheckedSchema(Schema):
+    """Values the database can hold and no surprising coercions: no NUL in text, no integer
+    beyond bigint (the database would overflow: a server error), and a date as ISO text — never
+    a number, which pydantic would read as seconds since 1970."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_values(cls, value, info):
+        # Text and lists of text here; a nested object checks its own fields, so the message
+        # names the exact place ("lines.0.description").
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise PydanticCustomError("nul_character", NUL_MESSAGE)
+        field = cls.model_fields.get(info.field_name)
+        if field and isinstance(value, int | float) and _is_date(field.annotation):
+            raise PydanticCustomError("date_type", "Send a date as text: YYYY-MM-DD.")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _int_in_range(cls, value):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            raise PydanticCustomError("int_range", "This number is too large.")
+        return value
+
+
+class QuerySchema(CheckedSchema):
+    """The base of query filters: checked values; unknown query parameters are ignored."""
+
+
+class InputSchema(CheckedSchema):
     """The base of every request body: a JSON object with only the declared fields (an unknown
-    field is refused, so a misspelt one never goes unnoticed) and no NUL in any text."""
+    field is refused, so a misspelt one never goes unnoticed), with checked values."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -61,10 +103,3 @@ class InputSchema(Schema):
         if not isinstance(data, dict | DjangoGetter):
             raise PydanticCustomError("not_an_object", "Send a JSON object.")
         return data
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_nul(cls, value):
-        if has_nul(value):
-            raise PydanticCustomError("nul_character", NUL_MESSAGE)
-        return value

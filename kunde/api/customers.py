@@ -10,7 +10,7 @@ from ninja import Field, Query, Schema
 
 from kunde.accounts.models import Role, User
 from kunde.api.api import api
-from kunde.api.common import InputSchema, page_of
+from kunde.api.common import InputSchema, QuerySchema, page_of
 from kunde.customers import selectors, services
 from kunde.customers.models import Contact, Customer, CustomerStatus, Note
 
@@ -107,7 +107,7 @@ class CustomerPage(Schema):
     results: list[CustomerOut]
 
 
-class ListFilters(Schema):
+class ListFilters(QuerySchema):
     q: str = Field("", description="Words to find in number, name, org. number, e-mail, contacts.")
     status: CustomerStatus | None = None
     tag: int | None = Field(None, description="Tag id.")

@@ -16,7 +16,7 @@ from django.urls import reverse
 from ninja import Field, Query, Schema, Status
 
 from kunde.api.api import api
-from kunde.api.common import InputSchema, by_id, page_of
+from kunde.api.common import InputSchema, QuerySchema, by_id, page_of
 from kunde.customers.models import Customer
 from kunde.invoices import services
 from kunde.invoices.models import ExportStatus, Invoice, InvoiceKind, InvoiceStatus
@@ -194,7 +194,7 @@ class CreditIn(InputSchema):
     )
 
 
-class InvoiceFilters(Schema):
+class InvoiceFilters(QuerySchema):
     customer: int | None = Field(None, description="Customer id.")
     type: InvoiceKind | None = Field(None, description="The kind: invoice or credit_note.")
     status: InvoiceStatus | None = None

@@ -14,7 +14,7 @@ from ninja import Field, File, Query, Schema, Status
 from ninja.files import UploadedFile
 
 from kunde.api.api import api
-from kunde.api.common import InputSchema, by_id, page_of
+from kunde.api.common import InputSchema, QuerySchema, by_id, page_of
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice
 from kunde.payments import selectors, services
@@ -152,7 +152,7 @@ class AssignIn(InputSchema):
     customer: int | None = Field(None, description="Id of the customer, to hold it as credit.")
 
 
-class PaymentFilters(Schema):
+class PaymentFilters(QuerySchema):
     customer: int | None = Field(None, description="Customer id.")
     invoice: int | None = Field(None, description="Invoice id.")
     unmatched: bool | None = Field(None, description="true: only payments nobody owns yet.")
@@ -160,7 +160,7 @@ class PaymentFilters(Schema):
     page_size: int = Field(50, ge=1, le=200)
 
 
-class PageFilters(Schema):
+class PageFilters(QuerySchema):
     page: int = Field(1, ge=1)
     page_size: int = Field(20, ge=1, le=50)
 
