@@ -132,3 +132,11 @@ def test_a_new_link_is_logged(client_for, admin, reader):
 def test_the_users_link_is_in_the_menu_only_for_admins(client_for, admin, finance):
     assert b'href="/users/"' in client_for(admin).get("/customers/").content
     assert b'href="/users/"' not in client_for(finance).get("/customers/").content
+
+
+def test_the_user_pages_speak_norwegian(client_for, admin, reader):
+    client = client_for(admin)
+    client.post(reverse("user_role", args=[reader.pk]), {"role": "finance"})
+    page = client.get(reverse("user_detail", args=[reader.pk]), HTTP_ACCEPT_LANGUAGE="nb")
+    text = page.content.decode()
+    assert "Historikk" in text and "Rolle: Lesetilgang → Økonomi" in text
