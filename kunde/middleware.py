@@ -1,5 +1,5 @@
-"""Response headers every page gets: a Content-Security-Policy, and no caching of anything a
-signed-in user sees (pages, PDFs, XLSX files, API answers)."""
+"""Response headers: a Content-Security-Policy on every page, and no caching of anything a
+signed-in user gets (pages, PDFs, XLSX files, API answers)."""
 
 from django.conf import settings
 from django.utils.cache import add_never_cache_headers
@@ -11,7 +11,9 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if settings.CONTENT_SECURITY_POLICY:
+        # Pages only: on a PDF, `object-src 'none'` would stop the browser's own PDF viewer.
+        is_page = response.get("Content-Type", "").startswith("text/html")
+        if settings.CONTENT_SECURITY_POLICY and is_page:
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
