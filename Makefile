@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export KUNDE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test bench lint format messages clean
+.PHONY: run test api-fuzz bench lint format messages clean
 
 # Runtime dependencies, pinned; reinstalled when a requirements file changes.
 $(VENV)/.runtime: requirements.txt pyproject.toml
@@ -40,6 +40,10 @@ test: $(VENV)/.dev messages
 	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# A longer schemathesis run of the API than the one in `make test` (more examples per operation).
+api-fuzz: $(VENV)/.dev messages
+	KUNDE_SCHEMATHESIS_EXAMPLES=50 $(BIN)/python -m pytest kunde/api/tests/test_schemathesis.py
 
 bench: $(VENV)/.runtime
 	DEBUG=1 $(BIN)/kunde bench

@@ -2,6 +2,7 @@
 (README.md lists the variables); a bad value stops start-up with a message."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,20 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY") else None
 )
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+# HTTPS: both off by default (a first run is plain HTTP); README's production settings set them.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading is the domain owner's decision (README); Django warns whenever it is off.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Our pages load scripts, styles and images only from our own static files: no inline script
+# or style. The favicon is an empty data: URL.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -61,6 +76,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "kunde.jobs",
+    "axes",
+    "ninja",  # so /api/v1/docs uses the bundled Swagger UI files, not a CDN
 ]
 
 MIDDLEWARE = [
@@ -77,6 +94,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kunde.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kunde.urls"
@@ -123,6 +143,21 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/customers/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out users and addresses first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in rate limiting (django-axes, failures kept in the database so every app server sees
+# them): LOGIN_FAILURE_LIMIT failures for one username, or from one address, lock it out for
+# LOGIN_LOCKOUT_MINUTES. A successful sign-in clears the user's failures.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kunde.accounts.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "kunde.accounts.lockout.client_ip"
+AXES_ENABLE_ADMIN = False
+AXES_USERNAME_FORM_FIELD = "username"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -257,7 +292,7 @@ PEPPOL_SMP_URL = env_str("PEPPOL_SMP_URL")  # skip DNS and ask this SMP (tests, 
 PEPPOL_TIMEOUT = env_float("PEPPOL_TIMEOUT", 5.0)
 PEPPOL_LOOKUP_MAX_AGE_DAYS = env_int("PEPPOL_LOOKUP_MAX_AGE_DAYS", 7)
 
-LOGGING = {
+LOGGING = {  # sign-in lock-outs are logged as warnings by kunde.accounts.lockout and axes
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

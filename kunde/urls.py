@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from kunde.accounts.urls import user_urlpatterns
 from kunde.api.api import api_urls
 from kunde.company.views import company_settings
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/customers/", permanent=False)),
     path("accounts/", include("kunde.accounts.urls")),
     path("customers/", include("kunde.customers.urls")),
+    path("users/", include(user_urlpatterns)),
     path("company/", company_settings, name="company"),
     path("jobs/", include("kunde.jobs.urls")),
     path("", include(("kunde.invoices.urls", "invoices"))),

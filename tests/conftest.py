@@ -88,6 +88,13 @@ def page(request, browser, live_server, language):
     page = context.new_page()
     script_errors = []
     page.on("pageerror", lambda error: script_errors.append(error))
+    # Chromium reports what the Content-Security-Policy blocked on the console.
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and script_errors.append(message.text)
+        ),
+    )
     yield page
     screenshots = output_dir() / "screenshots"
     screenshots.mkdir(parents=True, exist_ok=True)
@@ -96,7 +103,7 @@ def page(request, browser, live_server, language):
         page.screenshot(path=screenshots / f"{name}.png", full_page=True)
     finally:
         context.close()
-    assert not script_errors, f"JavaScript errors on the page: {script_errors}"
+    assert not script_errors, f"JavaScript errors or CSP violations on the page: {script_errors}"
 
 
 @pytest.fixture

@@ -6,4 +6,5 @@ def permissions(request):
         "can_edit_customers": signed_in and user.can_edit_customers,
         "can_edit_company": signed_in and user.can_edit_company,
         "can_manage_finance": signed_in and user.can_manage_finance,
+        "can_manage_users": signed_in and user.can_manage_users,
     }

@@ -10,7 +10,7 @@ from ninja import Field, Query, Schema
 
 from kunde.accounts.models import Role, User
 from kunde.api.api import api
-from kunde.api.common import page_of
+from kunde.api.common import InputSchema, QuerySchema, page_of
 from kunde.customers import selectors, services
 from kunde.customers.models import Contact, Customer, CustomerStatus, Note
 
@@ -62,7 +62,7 @@ class CustomerOut(Schema):
         return [tag.name for tag in customer.tags.all()]
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     """Every field is optional in PATCH; POST needs at least `name`."""
 
     number: int | None = None
@@ -107,7 +107,7 @@ class CustomerPage(Schema):
     results: list[CustomerOut]
 
 
-class ListFilters(Schema):
+class ListFilters(QuerySchema):
     q: str = Field("", description="Words to find in number, name, org. number, e-mail, contacts.")
     status: CustomerStatus | None = None
     tag: int | None = Field(None, description="Tag id.")
@@ -213,7 +213,7 @@ class ContactOut(Schema):
     is_primary: bool
 
 
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     name: str | None = None
     role: str | None = None
     email: str | None = None
@@ -274,7 +274,7 @@ class NoteOut(Schema):
         return str(note.author)
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     text: str
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from ninja import Field, Query, Schema, Status
 
 from kunde.api.api import api
-from kunde.api.common import by_id, page_of
+from kunde.api.common import InputSchema, QuerySchema, by_id, page_of
 from kunde.customers.models import Customer
 from kunde.invoices import services
 from kunde.invoices.models import ExportStatus, Invoice, InvoiceKind, InvoiceStatus
@@ -173,7 +173,7 @@ class InvoicePage(Schema):
 # Input --------------------------------------------------------------------------------------
 
 
-class LineIn(Schema):
+class LineIn(InputSchema):
     """Left out (or null), the discount and VAT come from the invoicing options. The bounds keep
     quantity × unit price within the database's integer range."""
 
@@ -186,7 +186,7 @@ class LineIn(Schema):
     vat_category: str | None = None
 
 
-class InvoiceIn(Schema):
+class InvoiceIn(InputSchema):
     customer: int = Field(description="Customer id.")
     project: int | None = Field(None, description="Project id; must belong to the customer.")
     lines: list[LineIn] = []
@@ -198,7 +198,7 @@ class InvoiceIn(Schema):
     until: date | None = Field(None, description="With from_project_hours: up to this date.")
 
 
-class IssueIn(Schema):
+class IssueIn(InputSchema):
     issue_date: date | None = Field(None, description="Today when left out.")
     send: bool = Field(
         False,
@@ -223,14 +223,14 @@ class IssuedOut(InvoiceDetail):
     )
 
 
-class CreditLineIn(Schema):
+class CreditLineIn(InputSchema):
     line: int = Field(description="Id of a line on the credited invoice.")
     quantity: Decimal = Field(
         max_digits=12, decimal_places=3, description="How much of it to credit (positive)."
     )
 
 
-class CreditIn(Schema):
+class CreditIn(InputSchema):
     lines: list[CreditLineIn] | None = Field(
         None,
         description="Chosen lines and quantities; null or left out credits everything "
@@ -244,7 +244,7 @@ class CreditIn(Schema):
     )
 
 
-class InvoiceFilters(Schema):
+class InvoiceFilters(QuerySchema):
     customer: int | None = Field(None, description="Customer id.")
     type: InvoiceKind | None = Field(None, description="The kind: invoice or credit_note.")
     status: InvoiceStatus | None = None

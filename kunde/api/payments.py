@@ -16,7 +16,7 @@ from ninja import Field, File, Query, Schema, Status
 from ninja.files import UploadedFile
 
 from kunde.api.api import api
-from kunde.api.common import by_id, page_of
+from kunde.api.common import InputSchema, QuerySchema, by_id, page_of
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice
 from kunde.lib.money import MAX_AMOUNT_ORE
@@ -135,7 +135,7 @@ class ImportPage(Schema):
 # Input --------------------------------------------------------------------------------------
 
 
-class PaymentIn(Schema):
+class PaymentIn(InputSchema):
     invoice: int = Field(description="Id of an issued invoice (not a draft or credit note).")
     amount_ore: int = Field(
         ge=-MAX_AMOUNT_ORE,
@@ -148,12 +148,12 @@ class PaymentIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class AssignIn(Schema):
+class AssignIn(InputSchema):
     invoice: int | None = Field(None, description="Id of the invoice the payment is for.")
     customer: int | None = Field(None, description="Id of the customer, to hold it as credit.")
 
 
-class PaymentFilters(Schema):
+class PaymentFilters(QuerySchema):
     customer: int | None = Field(None, description="Customer id.")
     invoice: int | None = Field(None, description="Invoice id.")
     unmatched: bool | None = Field(None, description="true: only payments nobody owns yet.")
@@ -161,7 +161,7 @@ class PaymentFilters(Schema):
     page_size: int = Field(50, ge=1, le=200)
 
 
-class PageFilters(Schema):
+class PageFilters(QuerySchema):
     page: int = Field(1, ge=1)
     page_size: int = Field(20, ge=1, le=50)
 
