@@ -93,13 +93,18 @@ def test_signed_in_pages_are_not_cached(client_for, reader):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_invoice_pdfs_are_not_cached(client_for, company, customer, finance):
+def test_invoice_pdfs_are_not_cached(
+    client_for, company, customer, finance, django_capture_on_commit_callbacks
+):
     draft = services.invoice_draft_create(
         actor=finance,
         customer=customer,
         lines=[{"description": "Rådgivning", "quantity": 1, "unit_price_ore": 100000}],
     )
-    invoice = services.invoice_issue(actor=finance, invoice=draft, issue_date=date(2026, 10, 1))
+    with django_capture_on_commit_callbacks(execute=True):  # the PDF is rendered after commit
+        invoice = services.invoice_issue(
+            actor=finance, invoice=draft, issue_date=date(2026, 10, 1)
+        )
     response = client_for(finance).get(f"/invoices/{invoice.pk}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

@@ -8,6 +8,28 @@ from kunde.ehf.documents import ehf_document
 from kunde.ehf.explain import failures_as_dicts
 from kunde.invoices.models import Invoice
 
+_DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
+_FAILURES = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "failures": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    name: {"type": "string"}
+                    for name in ("rule", "flag", "location", "text", "explanation")
+                },
+            },
+        },
+    },
+}
+
 
 @api.get(
     "/invoices/{invoice_id}/ehf",
@@ -21,7 +43,16 @@ from kunde.invoices.models import Invoice
             200: {
                 "description": "The XML",
                 "content": {"application/xml": {"schema": {"type": "string"}}},
-            }
+            },
+            409: {
+                "description": "A draft has no EHF document.",
+                "content": {"application/json": {"schema": _DETAIL}},
+            },
+            422: {
+                "description": "A refused value, or a document that fails the gate (each failed "
+                "rule in `failures`).",
+                "content": {"application/json": {"schema": _FAILURES}},
+            },
         }
     },
 )
@@ -33,7 +64,10 @@ def invoice_ehf(request, invoice_id: int):
         )
     document = ehf_document(invoice)
     if not document.valid:
-        return JsonResponse({"failures": failures_as_dicts(document.report.failures)}, status=422)
+        failures = failures_as_dicts(document.report.failures)
+        # The API's 422 shape, and each failed rule in full beside it.
+        errors = {"ehf": [f"{f['rule']}: {f['explanation']}" for f in failures]}
+        return JsonResponse({"errors": errors, "failures": failures}, status=422)
     response = HttpResponse(document.xml, content_type="application/xml")
     response["Content-Disposition"] = f'inline; filename="{invoice.kind}-{invoice.number}.xml"'
     return response

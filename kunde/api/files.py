@@ -126,6 +126,9 @@ def list_files(request, customer_id: int, filters: Query[FileFilters]):
     }
 
 
+FormBool = Literal["true", "false"]
+
+
 @api.post(
     "/customers/{customer_id}/files",
     response={201: FileOut, 403: Detail, 404: Detail, 409: Duplicate, 413: Detail, 422: Errors},
@@ -141,8 +144,9 @@ def upload_file(
     customer_id: int,
     file: File[UploadedFile] = None,
     description: Form[str] = "",
-    keep_both: Form[bool] = False,
-    bookkeeping: Form[bool] = False,
+    # Form fields are text: only "true" and "false" are booleans here (not "0", "on", "yes").
+    keep_both: Form[FormBool] = "false",
+    bookkeeping: Form[FormBool] = "false",
 ):
     customer = get_object_or_404(Customer, pk=customer_id)
     if not request.user.can_edit_customers:
@@ -155,8 +159,8 @@ def upload_file(
             customer=customer,
             upload=file,
             description=description,
-            keep_both=keep_both,
-            bookkeeping=bookkeeping,
+            keep_both=keep_both == "true",
+            bookkeeping=bookkeeping == "true",
         )
     except services.DuplicateUpload as exc:
         return Status(409, {"detail": str(exc), "duplicate_of": exc.existing.pk})
@@ -189,7 +193,7 @@ def file_detail(request, file_id: int):
     "ETag is the SHA-256. With S3 storage and FILE_DOWNLOAD_REDIRECT, a 302 to a signed URL.",
     openapi_extra={
         "responses": {
-            200: {"description": "The file", "content": {"application/octet-stream": BINARY}},
+            200: {"description": "The file, with its stored type", "content": {"*/*": BINARY}},
         }
     },
 )

@@ -134,4 +134,10 @@ def test_the_files_paths_are_in_the_openapi_document(client, token_for, reader):
     assert "get" in paths["/api/v1/files/{file_id}"]
     assert "delete" in paths["/api/v1/files/{file_id}"]
     download = paths["/api/v1/files/{file_id}/download"]["get"]
-    assert "application/octet-stream" in download["responses"]["200"]["content"]
+    assert "*/*" in download["responses"]["200"]["content"]
+
+
+def test_form_booleans_are_only_true_or_false(client, token_for, manager, customer):
+    response = _post(client, customer, token_for(manager), bookkeeping="0")
+    assert response.status_code == 422
+    assert CustomerFile.objects.count() == 0
