@@ -102,9 +102,7 @@ def test_invoice_pdfs_are_not_cached(
         lines=[{"description": "Rådgivning", "quantity": 1, "unit_price_ore": 100000}],
     )
     with django_capture_on_commit_callbacks(execute=True):  # the PDF is rendered after commit
-        invoice = services.invoice_issue(
-            actor=finance, invoice=draft, issue_date=date(2026, 10, 1)
-        )
+        invoice = services.invoice_issue(actor=finance, invoice=draft, issue_date=date(2026, 10, 1))
     response = client_for(finance).get(f"/invoices/{invoice.pk}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
