@@ -46,7 +46,8 @@ def test_finance_sees_the_waiting_hours_makes_the_draft_and_sees_totals_follow_a
 
     # 4,5 hours become 5,25: the line, the VAT and the totals change before saving.
     descriptions = list(invoice.lines.values_list("description", flat=True))
-    row = descriptions.index(t("Consulting hours, %(employee)s") % {"employee": "Mats Kundeansvarlig"})
+    mats_line = t("Consulting hours, %(employee)s") % {"employee": "Mats Kundeansvarlig"}
+    row = descriptions.index(mats_line)
     line = page.locator("tr[data-line-row]").nth(row)
     page.locator(f'[name="lines-{row}-quantity"]').fill("5,25")
     expect(line.locator("[data-line-net]")).to_have_text(money("6 300,00 kr"))
