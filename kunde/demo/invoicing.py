@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -73,15 +74,15 @@ def demo_invoices_create(*, seed: int, limit: int, log: Callable[[str], None] = 
                 continue
             quarter_end, project_id = payload
             project = projects[project_id]
-            draft = services.invoice_draft_create(
-                actor=finance,
-                customer=project.customer,
-                project=project,
-                from_project_hours=True,
-                until=quarter_end,
-            )
-            if not draft.lines.exists():
-                services.invoice_draft_delete(actor=finance, invoice=draft)
+            try:
+                draft = services.invoice_draft_create(
+                    actor=finance,
+                    customer=project.customer,
+                    project=project,
+                    from_project_hours=True,
+                    until=quarter_end,
+                )
+            except ValidationError:  # no hours waiting this quarter: no draft is made
                 continue
             if not (draft.order_reference or draft.your_reference):
                 # EHF needs a buyer reference (PEPPOL-EN16931-R003): the customer's project no.

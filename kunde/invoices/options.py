@@ -98,7 +98,27 @@ def options_rows(customer=None, project=None) -> dict[str, InvoiceOptions]:
 
 
 def effective_options(customer=None, project=None) -> EffectiveOptions:
-    rows = options_rows(customer, project)
+    return _resolve(options_rows(customer, project))
+
+
+def effective_options_of_projects(customer, projects) -> dict[int, EffectiveOptions]:
+    """`effective_options(customer, project)` for each project, by project id, in one query."""
+    rows = list(
+        InvoiceOptions.objects.filter(
+            Q(level=OptionsLevel.COMPANY)
+            | Q(level=OptionsLevel.CUSTOMER, customer=customer)
+            | Q(level=OptionsLevel.PROJECT, project__in=[p.pk for p in projects])
+        )
+    )
+    shared = {row.level: row for row in rows if row.level != OptionsLevel.PROJECT}
+    own = {row.project_id: row for row in rows if row.level == OptionsLevel.PROJECT}
+    return {
+        p.pk: _resolve({**shared, **({OptionsLevel.PROJECT: own[p.pk]} if p.pk in own else {})})
+        for p in projects
+    }
+
+
+def _resolve(rows: dict) -> EffectiveOptions:
     settings = {}
     for name, built_in in BUILT_IN.items():
         settings[name] = Setting(built_in, "built_in")
@@ -112,20 +132,26 @@ def effective_options(customer=None, project=None) -> EffectiveOptions:
 
 class RateBook:
     """The agreed hourly rates of a customer (and project), loaded once. A project's own rate
-    wins over the customer's; without an agreed rate the time entry's own rate applies."""
+    wins over the customer's; without an agreed rate the time entry's own rate applies. With
+    `every_project`, the rates of all the customer's projects are loaded in the same one query
+    and `rate_ore(project_id=...)` says which project's rates count."""
 
-    def __init__(self, *, customer, project=None):
+    def __init__(self, *, customer, project=None, every_project: bool = False):
+        rates = HourlyRate.objects.filter(customer=customer)
+        if not every_project:
+            rates = rates.filter(Q(project__isnull=True) | Q(project=project))
+        self.project_id = project.pk if project is not None else None
         self.rates = list(
-            HourlyRate.objects.filter(customer=customer)
-            .filter(Q(project__isnull=True) | Q(project=project))
-            .values_list("employee_id", "project_id", "valid_from", "valid_until", "rate_ore")
+            rates.values_list("employee_id", "project_id", "valid_from", "valid_until", "rate_ore")
         )
 
-    def rate_ore(self, *, employee_id: int, on: date) -> int | None:
+    def rate_ore(self, *, employee_id: int, on: date, project_id: int | None = None) -> int | None:
+        project_id = project_id if project_id is not None else self.project_id
         valid = [
-            (project_id is not None, valid_from, rate)
-            for employee, project_id, valid_from, valid_until, rate in self.rates
+            (rate_project is not None, valid_from, rate)
+            for employee, rate_project, valid_from, valid_until, rate in self.rates
             if employee == employee_id
+            and rate_project in (None, project_id)
             and valid_from <= on
             and (valid_until is None or on <= valid_until)
         ]

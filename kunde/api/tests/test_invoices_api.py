@@ -355,6 +355,18 @@ def test_a_draft_is_made_from_the_project_hours(
     assert TimeEntry.objects.filter(invoice_line__invoice_id=body["id"]).count() == 3
 
 
+def test_a_draft_from_hours_with_nothing_waiting_answers_422_and_makes_nothing(
+    client, token_for, admin, customer, company, project, hours
+):
+    payload = {"customer": customer.pk, "project": project.pk, "from_project_hours": True}
+    assert client.post(LIST, payload, content_type=JSON, **token_for(admin)).status_code == 201
+    before = _database()
+    response = client.post(LIST, payload, content_type=JSON, **token_for(admin))
+    assert response.status_code == 422
+    assert "no approved, billable hours" in response.json()["errors"]["project"][0]
+    assert _database() == before
+
+
 @pytest.mark.parametrize("persona", ["manager", "reader"])
 def test_only_finance_creates_invoices(client, token_for, request, persona, company, customer):
     before = _database()

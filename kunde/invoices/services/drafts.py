@@ -1,16 +1,15 @@
 """Drafts: create one (from free lines and/or a project's approved hours), change it, delete it."""
 
-from datetime import date
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from kunde.activity.services import log_activity
-from kunde.invoices.models import HourLines, Invoice, InvoiceKind, InvoiceLine
-from kunde.invoices.options import RateBook, effective_options
+
+# A module, not its function: selectors imports services.lines, so a name import could cycle.
+from kunde.invoices import selectors
+from kunde.invoices.models import Invoice, InvoiceKind, InvoiceLine
+from kunde.invoices.options import effective_options
 from kunde.invoices.services.lines import (
     HEADER_FIELDS,
     OPTION_FIELDS,
@@ -18,90 +17,14 @@ from kunde.invoices.services.lines import (
     recompute_totals,
     require_draft,
 )
-from kunde.projects.models import Expense, TimeEntry
-
-
-def _hour_lines(
-    invoice: Invoice, *, until: date | None, default_vat, discount, grouping: str
-) -> list[InvoiceLine]:
-    """Lines for the project's approved, billable hours and expenses not yet invoiced: hours
-    grouped as `grouping` (HourLines) says, expenses one line each. Links them to their
-    lines."""
-    entries = TimeEntry.objects.filter(
-        project=invoice.project, billable=True, approved=True, invoice_line__isnull=True
-    ).select_related("employee")
-    expenses = Expense.objects.filter(
-        project=invoice.project, billable=True, approved=True, invoice_line__isnull=True
-    )
-    if until:
-        entries, expenses = entries.filter(date__lte=until), expenses.filter(date__lte=until)
-    rates = RateBook(customer=invoice.customer, project=invoice.project)
-    groups: dict[tuple, list[TimeEntry]] = {}
-    order = ("date", "id") if grouping == HourLines.ENTRY else ("employee_id", "date", "id")
-    for entry in entries.order_by(*order):
-        rate = rates.rate_ore(employee_id=entry.employee_id, on=entry.date) or entry.sales_rate_ore
-        groups.setdefault((*_hour_group(entry, grouping), rate), []).append(entry)
-    lines = []
-    links: list[tuple[InvoiceLine, list]] = []
-    for (*_group, rate), group in groups.items():
-        minutes = sum(e.minutes for e in group)
-        line = build_line(
-            len(lines),
-            {
-                "description": _hour_line_text(group[0], grouping),
-                "quantity": (Decimal(minutes) / 60).quantize(Decimal("0.001")),
-                "unit": _("hours"),
-                "unit_price_ore": rate,
-            },
-            default_vat,
-            discount,
-        )
-        lines.append(line)
-        links.append((line, group))
-    for expense in expenses.order_by("date", "id"):
-        line = build_line(
-            len(lines),
-            {
-                "description": expense.description,
-                "quantity": 1,
-                "unit": _("pcs"),
-                "unit_price_ore": expense.sales_ore,
-            },
-            default_vat,
-            discount,
-        )
-        lines.append(line)
-        links.append((line, [expense]))
-    return lines, links
-
-
-def _hour_group(entry: TimeEntry, grouping: str) -> tuple:
-    """What puts time entries (at the same price) on one line."""
-    if grouping == HourLines.ENTRY:
-        return (entry.pk,)
-    if grouping == HourLines.PRICE:
-        return ()
-    return (entry.employee_id,)
-
-
-def _hour_line_text(entry: TimeEntry, grouping: str) -> str:
-    """The description of a line of hours, from its first entry."""
-    if grouping == HourLines.ENTRY:
-        text = _("%(date)s, %(employee)s") % {
-            "date": formats.date_format(entry.date, "SHORT_DATE_FORMAT"),
-            "employee": entry.employee,
-        }
-        return f"{text}: {entry.description}"[:500] if entry.description else text
-    if grouping == HourLines.PRICE:
-        return _("Consulting hours")
-    return _("Consulting hours, %(employee)s") % {"employee": entry.employee}
 
 
 def invoice_draft_create(
     *, actor, customer, project=None, lines=(), from_project_hours=False, until=None
 ) -> Invoice:
     """A draft for the customer with the effective invoicing options, from free lines and/or
-    the project's approved hours and expenses not yet invoiced."""
+    the project's approved hours and expenses not yet invoiced. From hours, a draft that would
+    have no line at all is refused and nothing is made."""
     if project is not None and project.customer_id != customer.pk:
         raise ValidationError({"project": _("The project belongs to another customer.")})
     if from_project_hours and project is None:
@@ -119,16 +42,23 @@ def invoice_draft_create(
     ]
     links = []
     if from_project_hours:
-        hour_lines, links = _hour_lines(
-            invoice,
-            until=until,
-            default_vat=options.vat,
-            discount=options.discount_percent,
-            grouping=options.hour_lines,
-        )
-        for line in hour_lines:
-            line.position += len(built)
-        built += hour_lines
+        # The same lines the "new invoice" page showed in its summary of the project's work.
+        work = selectors.uninvoiced_work(customer=customer, project=project, until=until)
+        for each in work:
+            for line, sources in zip(each.lines, each.sources, strict=True):
+                line.position += len(built)
+                links.append((line, sources))
+            built += each.lines
+        if not built:
+            raise ValidationError(
+                {
+                    "project": _(
+                        "%(project)s has no approved, billable hours or expenses waiting to be "
+                        "invoiced, so no draft was made."
+                    )
+                    % {"project": project}
+                }
+            )
     if options.invoice_fee_ore and built:
         built.append(
             build_line(

@@ -124,16 +124,76 @@ def test_a_draft_with_free_lines_starts_without_lines(client_for, finance, compa
     assert not invoice.lines.exists() and invoice.project is None
 
 
-def test_a_project_without_waiting_hours_gives_an_empty_draft_and_says_so(
+def test_a_project_without_waiting_hours_is_refused_and_nothing_is_made(
     client_for, finance, company, customer, project
 ):
+    before = _snapshot()
     response = client_for(finance).post(
-        f"/invoices/new/?customer={customer.pk}",
-        {"project": project.pk, "start": "hours"},
-        follow=True,
+        f"/invoices/new/?customer={customer.pk}", {"project": project.pk, "start": "hours"}
     )
-    assert "no approved hours or expenses waiting" in _page(response)
-    assert not Invoice.objects.get().lines.exists()
+    assert response.status_code == 200
+    assert "has no approved, billable hours or expenses waiting" in _page(response)
+    assert _snapshot() == before
+
+
+def test_the_new_invoice_page_shows_waiting_hours_per_project_and_employee(
+    client_for, finance, company, customer, project, hours
+):
+    from kunde.projects.models import Expense
+
+    Expense.objects.create(
+        project=project,
+        date=date(2026, 10, 3),
+        description="Togbillett Bergen",
+        cost_ore=50000,
+        sales_ore=65000,
+        approved=True,
+    )
+    Expense.objects.create(  # not approved: not shown
+        project=project, date=date(2026, 10, 3), description="Hotell", cost_ore=1, sales_ore=1
+    )
+    response = client_for(finance).get(f"/invoices/new/?customer={customer.pk}")
+    page = _page(response)
+    summary = page[page.index('data-testid="hours-summary"') :]
+    assert "Mats Kundeansvarlig" in summary and "Frida Finans" in summary
+    assert "5\xa0400,00\xa0kr" in summary  # 4,5 h at 1 200 kr
+    assert "1\xa0800,00\xa0kr" in summary  # 2 h at 900 kr
+    assert "Togbillett Bergen" in summary and "Hotell" not in summary
+    assert "7\xa0850,00\xa0kr" in summary  # the project: 5 400 + 1 800 + 650
+    invoice = client_for(finance).post(
+        f"/invoices/new/?customer={customer.pk}", {"project": project.pk, "start": "hours"}
+    )
+    assert Invoice.objects.get().net_ore == 785000, invoice
+
+
+def test_the_new_invoice_page_reads_in_a_fixed_number_of_queries(
+    client_for, finance, company, customer, project, hours, manager
+):
+    from kunde.projects.models import Project
+
+    client = client_for(finance)
+    url = f"/invoices/new/?customer={customer.pk}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as one_project:
+        client.get(url)
+    for number in (1002, 1003, 1004):
+        other = Project.objects.create(
+            number=number, name=f"P{number}", customer=customer, manager=manager
+        )
+        TimeEntry.objects.create(
+            project=other, employee=manager, date=date(2026, 10, 5), minutes=60, approved=True
+        )
+    with CaptureQueriesContext(connection) as four_projects:
+        response = client.get(url)
+    assert "P1004" in _page(response)
+    assert len(four_projects) == len(one_project)
+
+
+@pytest.mark.parametrize("role", ["manager", "reader"])
+def test_only_finance_sees_the_new_invoice_page(client_for, role, request, customer, project):
+    user = request.getfixturevalue(role)
+    response = client_for(user).get(f"/invoices/new/?customer={customer.pk}")
+    assert response.status_code == 403
 
 
 def test_invoicing_hours_needs_a_project(client_for, finance, company, customer, project, hours):

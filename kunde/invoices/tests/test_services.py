@@ -70,11 +70,12 @@ def test_hours_become_lines_per_employee_and_are_linked(company, customer, proje
     )
     assert lines["Consulting hours, Frida Finans"].net_ore == 180000
     assert TimeEntry.objects.filter(invoice_line__invoice=invoice).count() == 3
-    # Nothing is left to invoice: a second draft from the same hours has no hour lines.
-    again = services.invoice_draft_create(
-        actor=finance, customer=customer, project=project, from_project_hours=True
-    )
-    assert not again.lines.exists()
+    # Nothing is left to invoice: a second draft from the same hours is refused.
+    with pytest.raises(ValidationError):
+        services.invoice_draft_create(
+            actor=finance, customer=customer, project=project, from_project_hours=True
+        )
+    assert Invoice.objects.count() == 1
 
 
 @pytest.mark.parametrize(

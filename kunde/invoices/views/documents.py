@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kunde.accounts.decorators import role_required
 from kunde.customers.models import Customer
-from kunde.invoices import services
+from kunde.invoices import selectors, services
 from kunde.invoices.delivery import invoice_deliveries
 from kunde.invoices.forms_documents import (
     VAT_CHOICES,
@@ -153,8 +153,13 @@ def _refuse(request, invoice: Invoice, message: str, status: int = 400):
 def invoice_create(request):
     customer = _customer_from_query(request)
     form = InvoiceCreateForm(request.POST or None, customer=customer)
-    if not form.is_bound and not form.fields["project"].queryset.exists():
+    # What each project has waiting, as the draft from its hours would have it.
+    work = {each.project.pk: each for each in selectors.uninvoiced_work(customer=customer)}
+    projects = list(form.fields["project"].queryset)
+    if not form.is_bound and not work:
         form.initial["start"] = InvoiceCreateForm.FREE
+    if not form.is_bound and work:
+        form.initial["project"] = next(iter(work))  # the newest project with work waiting
     general = []
     if request.method == "POST" and form.is_valid():
         from_hours = form.cleaned_data["start"] == InvoiceCreateForm.HOURS
@@ -176,21 +181,22 @@ def invoice_create(request):
 
             general = _place_errors(exc, place)
         else:
-            if from_hours and not invoice.lines.exists():
-                messages.warning(
-                    request,
-                    _(
-                        "The project had no approved hours or expenses waiting to be invoiced. "
-                        "The draft has no lines yet."
-                    ),
-                )
-            else:
-                messages.success(request, _("Invoice draft created."))
+            messages.success(request, _("Invoice draft created."))
             return redirect("invoices:invoice_detail", invoice.pk)
+    chosen = str(form["project"].value() or "")
     return render(
         request,
         "invoices/documents/create.html",
-        {"customer": customer, "form": form, "general_errors": general},
+        {
+            "customer": customer,
+            "form": form,
+            "general_errors": general,
+            "project_rows": [
+                {"project": p, "work": work.get(p.pk), "checked": str(p.pk) == chosen}
+                for p in projects
+            ],
+            "no_project_checked": not chosen,
+        },
     )
 
 
