@@ -127,6 +127,16 @@ ACTIONS: dict[str, Action] = {
     "file.renamed": Action(_("File %(old)s renamed to %(new)s")),
     "file.deleted": Action(_("File %(name)s deleted")),
     "file.restored": Action(_("File %(name)s restored")),
+    # Merges
+    "customer.merged_in": Action(
+        _("Customer %(other)s merged into this one (merge %(merge)s)"), "customers.Customer"
+    ),
+    "customer.merged_away": Action(
+        _("Merged into customer %(other)s (merge %(merge)s)"), "customers.Customer"
+    ),
+    "customer.merge_undone": Action(
+        _("Merge %(merge)s with customer %(other)s undone"), "customers.Customer"
+    ),
 }
 
 _DOC_KINDS = {"invoice": _("Invoice"), "credit_note": _("Credit note")}

@@ -117,6 +117,16 @@ class Customer(models.Model):
     sort_name = models.CharField(max_length=200, editable=False, default="")
     # Bumped by every update, so that a stale edit is detected instead of overwriting.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Set when this customer was merged into another (`merges.services.customer_merge`): the row
+    # stays as a tombstone, its pages and API id lead to the survivor, and undo clears it.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_customers",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
