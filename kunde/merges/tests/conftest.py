@@ -104,3 +104,14 @@ def everything(duplicate, survivor, issued, manager, finance):
     )
     payment_register(actor=finance, invoice=issued, amount_ore=50000, date=date(2026, 11, 1))
     return duplicate
+
+
+@pytest.fixture
+def token_for(db):
+    from kunde.accounts.models import ApiToken
+
+    def issue(user):
+        _token, key = ApiToken.issue(user=user, name="tests")
+        return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+    return issue
