@@ -47,8 +47,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ehf", action="store_true", help="Only the EHF figures (no database needed)."
         )
+        parser.add_argument(
+            "--merge",
+            action="store_true",
+            help="Only the merge figures: merge and undo of a large customer, the duplicates page.",
+        )
 
     def handle(self, *args, quick: bool, n: int, warmup: int, ehf: bool = False, **options):
+        merge = options.get("merge", False)
+
         def log(message):
             self.stderr.write(message, style_func=str)
 
@@ -68,6 +75,12 @@ class Command(BaseCommand):
             own_database=own,
             log=lambda message: self.stderr.write(message, style_func=str),
         )
+        if merge:
+            from kunde.merges.bench import bench_merge
+
+            for row in bench_merge(quick=quick, n=min(n, 3), log=log):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            return
         bench_invoices_ensure(log=lambda message: self.stderr.write(message, style_func=str))
         bench_payments_ensure(log=lambda message: self.stderr.write(message, style_func=str))
         for row in bench_run(n=n, warmup=warmup):
