@@ -200,13 +200,13 @@ class InvoiceQuerySet(models.QuerySet):
             allowance.delete()
         return ids
 
-    def customer_move_back(self, *, ids: list[int], from_id: int, to_id: int) -> int:
-        """Undo of `customer_move`: these documents (on `from_id`) go back to `to_id`."""
+    def customer_move_back(self, *, conditions, from_id: int, to_id: int) -> int:
+        """Undo of `customer_move`: the documents of `from_id` that match one of `conditions`
+        (Q objects naming the moved ids) go back to `to_id`."""
         allowance = CustomerMove.objects.create(from_customer_id=from_id, to_customer_id=to_id)
         moved = 0
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            moving = self.filter(pk__in=chunk, customer_id=from_id)
+        for condition in conditions:
+            moving = self.filter(condition, customer_id=from_id)
             moved += super(InvoiceQuerySet, moving).update(customer_id=to_id)
         allowance.delete()
         return moved

@@ -16,7 +16,7 @@ from kunde.activity.services import field_changes, log_activity
 from kunde.customers.models import Customer
 from kunde.customers.services import EDITABLE_FIELDS, _contact_names, _snapshot
 from kunde.merges.models import CustomerMerge
-from kunde.merges.rules import MergeContext, bound_rules, chunks, missing_rules
+from kunde.merges.rules import MergeContext, bound_rules, missing_rules
 
 # The profile fields the user chooses between; the number stays with each customer (the
 # merged customer's number is kept on its tombstone: KIDs and old documents name it).
@@ -294,31 +294,28 @@ def undo_blockers(record: CustomerMerge) -> list[str]:
 def _cross_links(record: CustomerMerge) -> list[str]:
     """Rows the survivor got after the merge that point at moved rows: they would be split
     from what they belong to (a payment booked on a moved invoice, a credit note of one, a new
-    invoice on a moved project)."""
+    invoice on a moved project). One indexed read of the survivor's rows each."""
     from kunde.invoices.models import Invoice
     from kunde.payments.models import Payment
 
     problems = []
-    invoices = record.moved.get("invoices.Invoice.customer", [])
+    invoices = set(record.moved.get("invoices.Invoice.customer", []))
     payments = set(record.moved.get("payments.Payment.customer", []))
-    moved_invoices = set(invoices)
-    projects = record.moved.get("projects.Project.customer", [])
+    projects = set(record.moved.get("projects.Project.customer", []))
     survivor = record.survivor_id
-    for chunk in chunks(invoices):
-        later = Payment.objects.filter(invoice_id__in=chunk).exclude(customer_id=None)
-        if any(pk not in payments for pk in later.values_list("pk", flat=True)):
+    if invoices:
+        paid = Payment.objects.filter(invoice__customer_id=survivor).values_list("pk", "invoice_id")
+        if any(invoice in invoices and pk not in payments for pk, invoice in paid):
             problems.append(_("A payment was booked on a moved invoice after the merge."))
-            break
-    for chunk in chunks(invoices):
-        notes = Invoice.objects.filter(credited_invoice_id__in=chunk, customer_id=survivor)
-        if any(pk not in moved_invoices for pk in notes.values_list("pk", flat=True)):
+        notes = Invoice.objects.filter(customer_id=survivor, credited_invoice__isnull=False)
+        pairs = notes.values_list("pk", "credited_invoice_id")
+        if any(credited in invoices and pk not in invoices for pk, credited in pairs):
             problems.append(_("A credit note was made for a moved invoice after the merge."))
-            break
-    for chunk in chunks(projects):
-        later = Invoice.objects.filter(project_id__in=chunk, customer_id=survivor)
-        if any(pk not in moved_invoices for pk in later.values_list("pk", flat=True)):
+    if projects:
+        on_projects = Invoice.objects.filter(customer_id=survivor, project__isnull=False)
+        pairs = on_projects.values_list("pk", "project_id")
+        if any(project in projects and pk not in invoices for pk, project in pairs):
             problems.append(_("An invoice was made on a moved project after the merge."))
-            break
     return problems
 
 

@@ -322,3 +322,14 @@ def test_one_per_customer_rows_of_the_merged_stay_with_it(everything, survivor, 
     assert InvoiceOptions.objects.filter(customer=everything, level="customer").count() == 1
     assert EhfReceiver.objects.filter(customer=everything).count() == 1
     assert record.resolved["ehf.EhfReceiver.customer"]["left_on_merged"]
+
+
+def test_id_filters_select_exactly_the_ids(db):
+    from kunde.customers.models import Tag
+
+    tags = [Tag.objects.create(name=f"t{i}").pk for i in range(25)]
+    wanted = [tags[i] for i in (0, 1, 2, 3, 6, 8, 9, 10, 19, 20)]
+    found = set()
+    for condition in rules.id_filters(wanted):
+        found |= set(Tag.objects.filter(condition).values_list("pk", flat=True))
+    assert found == set(wanted)
