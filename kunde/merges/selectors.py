@@ -4,13 +4,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Min, Q, Value
+from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kunde.customers.models import Contact, Customer
-from kunde.lib.names import email_domain, plain_name
+from kunde.lib.names import FREE_MAIL_DOMAINS, email_domain, plain_name
 from kunde.merges.models import CustomerMerge, DuplicateDismissal
 from kunde.merges.rules import MoveOnePerCustomer, bound_rules
 from kunde.merges.services import (
@@ -174,7 +174,7 @@ REASONS = {
 }
 # A key shared by more customers than this is not a duplicate, it is a pattern ("Kari").
 MAX_GROUP = 10
-SUGGESTIONS_SHOWN = 200
+SUGGESTIONS_SHOWN = 100
 
 
 @dataclass
@@ -188,13 +188,16 @@ class Suggestion:
         return ", ".join(str(REASONS[r]) for r in self.reasons)
 
 
-def _groups(column: str, customers, field_filter=None) -> list[list[int]]:
+def _groups(column: str, customers, limit: int) -> list[list[int]]:
+    """Ids of customers sharing a value of `column`, per value: the `limit` groups with the
+    lowest ids (the page shows the first pairs), so only those groups' members are read."""
     base = customers.exclude(**{column: ""})
-    keys = (
+    keys = list(
         base.values(column)
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), first=Min("pk"))
         .filter(n__gt=1, n__lte=MAX_GROUP)
-        .values_list(column, flat=True)
+        .order_by("first")
+        .values_list(column, flat=True)[:limit]
     )
     members = defaultdict(list)
     for pk, key in base.filter(**{f"{column}__in": keys}).values_list("pk", column):
@@ -222,13 +225,13 @@ def duplicate_suggestions(customer: Customer | None = None, limit: int = SUGGEST
         ("bank_account", "bank_account"),
         ("name_key", "similar_name"),
     ):
-        for group in _groups(column, customers):
+        for group in _groups(column, customers, limit):
             for pair in _pairs(group):
                 found[pair].append(reason)
     if customer is not None and connection.vendor == "postgresql" and trigram_available():
         for other in _trigram_similar(customer):
             found[tuple(sorted((customer.pk, other)))].append("similar_name")
-    _by_email_domain(customers, found)
+    _by_email_domain(customers, found, limit)
     if customer is not None:
         found = {pair: r for pair, r in found.items() if customer.pk in pair}
     dismissed = (
@@ -268,17 +271,26 @@ def _neighbourhood(customer: Customer, customers):
     return customers.filter(match)
 
 
-def _by_email_domain(customers, found) -> None:
-    """Same company e-mail domain and the first word of the name in common."""
+def _by_email_domain(customers, found, limit: int) -> None:
+    """Same company e-mail domain and a word of the name in common. The domains are grouped
+    in the database (one scan), only the customers of shared domains are read."""
+    domain = Lower(Substr("email", StrIndex("email", Value("@")) + 1))
+    with_domain = (
+        customers.exclude(email="").annotate(domain=domain).exclude(domain__in=FREE_MAIL_DOMAINS)
+    )
+    shared = list(
+        with_domain.values("domain")
+        .annotate(n=Count("pk"), first=Min("pk"))
+        .filter(n__gt=1, n__lte=MAX_GROUP)
+        .order_by("first")
+        .values_list("domain", flat=True)[:limit]
+    )
     by_domain = defaultdict(list)
-    rows = customers.exclude(email="").values_list("pk", "email", "name_key")
-    for pk, email, key in rows:
-        domain = email_domain(email)
-        if domain:
-            by_domain[domain].append((pk, key))
+    for pk, name, key in with_domain.filter(domain__in=shared).values_list(
+        "pk", "domain", "name_key"
+    ):
+        by_domain[name].append((pk, key))
     for members in by_domain.values():
-        if not 1 < len(members) <= MAX_GROUP:
-            continue
         for (a, key_a), (b, key_b) in _pair_rows(members):
             if set(key_a.split()) & set(key_b.split()):
                 found[(min(a, b), max(a, b))].append("email_domain")
