@@ -120,8 +120,11 @@ def merge_refusals(
 def _lock_pair(first_id: int, second_id: int) -> dict[int, Customer]:
     # Lowest id first: two merges of the same pair (either way round) queue instead of
     # deadlocking. of=self: the nullable account-manager join cannot be locked on PostgreSQL.
+    # no_key (FOR NO KEY UPDATE): a payment booked meanwhile checks its foreign key to the
+    # customer with a key-share lock; a full FOR UPDATE would block it while it holds the
+    # invoice the merge is about to move, and the two would deadlock.
     locked = (
-        Customer.objects.select_for_update(of=("self",))
+        Customer.objects.select_for_update(of=("self",), no_key=True)
         .select_related("account_manager")
         .filter(pk__in=[first_id, second_id])
         .order_by("pk")
