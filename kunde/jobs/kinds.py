@@ -45,6 +45,7 @@ KINDS: dict[str, Kind] = {
         attempts_setting="DELIVERY_EMAIL_ATTEMPTS",
         backoff_setting="DELIVERY_EMAIL_RETRY_SECONDS",
     ),
+    "download": Kind(_("Large download"), "kunde.jobs.downloads.run_download"),
 }
 
 
