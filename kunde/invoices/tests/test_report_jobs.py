@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from the modules they belong to)
 """The invoices report above `DOWNLOADS_QUEUE_ABOVE_ROWS`: made by a worker, watched on the
 job's page, downloaded from there; below it, downloaded at once as before."""
 
@@ -7,7 +8,7 @@ from kunde.invoices.tests.test_report_views import documents, read_xlsx, tab  # 
 from kunde.jobs.models import Job
 
 
-def test_a_small_view_downloads_at_once(client_for, reader, customer, documents, settings):  # noqa: F811
+def test_a_small_view_downloads_at_once(client_for, reader, customer, documents, settings):
     settings.DOWNLOADS_QUEUE_ABOVE_ROWS = 3
     response = client_for(reader).get("/invoices/?format=xlsx")
     assert response.status_code == 200
@@ -22,7 +23,7 @@ def test_a_large_view_is_made_by_a_worker_and_downloaded_from_its_page(
     customer,
     documents,
     settings,
-    fmt,  # noqa: F811
+    fmt,
 ):
     settings.DOWNLOADS_QUEUE_ABOVE_ROWS = 2
     client = client_for(reader)
@@ -52,7 +53,7 @@ def test_a_large_view_is_made_by_a_worker_and_downloaded_from_its_page(
         assert content.startswith(b"%PDF")
 
 
-def test_the_queued_file_is_the_file_made_at_once(client_for, reader, documents, settings):  # noqa: F811
+def test_the_queued_file_is_the_file_made_at_once(client_for, reader, documents, settings):
     client = client_for(reader)
     settings.DOWNLOADS_QUEUE_ABOVE_ROWS = 100
     direct = read_xlsx(client.get("/invoices/?format=xlsx&state=issued").content)
@@ -62,7 +63,7 @@ def test_the_queued_file_is_the_file_made_at_once(client_for, reader, documents,
     assert queued == direct
 
 
-def test_a_pdf_too_long_is_refused_before_queueing(client_for, reader, documents, settings,  # noqa: F811
+def test_a_pdf_too_long_is_refused_before_queueing(client_for, reader, documents, settings,
                                                    monkeypatch):  # fmt: skip
     from kunde.lib import table_export
 

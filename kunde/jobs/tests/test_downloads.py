@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (token_for: the API tests' fixture)
 """Large downloads as jobs: the job's page for whoever started it, the file kept for
 `DOWNLOADS_KEEP_HOURS` and then removed by the worker's housekeeping or `purge-files`."""
 
@@ -8,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
+from kunde.api.tests.conftest import token_for  # noqa: F401
 from kunde.jobs import downloads
 from kunde.jobs.models import Job, JobState
 from kunde.jobs.services import jobs_housekeeping
@@ -86,3 +88,17 @@ def test_a_failed_download_says_why(client_for, reader):
     assert job.state == JobState.FAILED and job.error == "No such customer."
     page = client_for(reader).get(f"/jobs/{job.pk}/").content.decode()
     assert "No such customer." in page and "data-poll" not in page
+
+
+def test_the_api_gives_the_file_of_a_download_job(client, token_for, reader, finance, made):
+    headers = token_for(reader)
+    job = client.get(f"/api/v1/jobs/{made.pk}", **headers).json()
+    assert job["file_url"] == f"/api/v1/jobs/{made.pk}/file"
+    assert job["result"]["filename"] == "rows.csv"
+    response = client.get(job["file_url"], **headers)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"a,b\n" * 3
+    assert client.get(job["file_url"], **token_for(finance)).status_code == 404  # not theirs
+    downloads.downloads_purge(now=timezone.now() + timedelta(hours=25))
+    assert client.get(job["file_url"], **headers).status_code == 404
+    assert client.get(f"/api/v1/jobs/{made.pk}", **headers).json()["file_url"] is None

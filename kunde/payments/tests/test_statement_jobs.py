@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from the modules they belong to)
 """The statement above `DOWNLOADS_QUEUE_ABOVE_ROWS`: made by a worker, then downloaded from
 the job's page."""
 
@@ -5,7 +6,7 @@ from kunde.jobs.models import Job
 from kunde.payments.tests.test_views_ledger import TODAY, ledger, read_xlsx  # noqa: F401
 
 
-def test_a_long_statement_is_made_by_a_worker(client_for, reader, customer, ledger, settings):  # noqa: F811
+def test_a_long_statement_is_made_by_a_worker(client_for, reader, customer, ledger, settings):
     settings.DOWNLOADS_QUEUE_ABOVE_ROWS = 2
     client = client_for(reader)
     url = f"/customers/{customer.pk}/ledger/statement/?format=xlsx"
@@ -26,7 +27,7 @@ def test_a_long_statement_is_made_by_a_worker(client_for, reader, customer, ledg
     assert len(queued) == 8  # title, subtitle, blank, header, 3 rows, total
 
 
-def test_a_statement_at_the_threshold_downloads_at_once(client_for, reader, customer, ledger,  # noqa: F811
+def test_a_statement_at_the_threshold_downloads_at_once(client_for, reader, customer, ledger,
                                                         settings):  # fmt: skip
     settings.DOWNLOADS_QUEUE_ABOVE_ROWS = 3
     response = client_for(reader).get(
