@@ -63,8 +63,9 @@ def goes_to_queue(rows: int) -> bool:
     return rows > settings.DOWNLOADS_QUEUE_ABOVE_ROWS
 
 
-def download_enqueue(*, actor, builder: str, params: dict, customer=None) -> Job:
-    """Queue the making of a large file for `actor`; the job's page shows its progress."""
+def download_enqueue(*, actor, builder: str, params: dict, customer=None, back: str = "") -> Job:
+    """Queue the making of a large file for `actor`; the job's page shows its progress, and a
+    link `back` to the page the download was asked from."""
     from kunde.jobs.services import job_enqueue
 
     if builder not in BUILDERS:
@@ -72,7 +73,7 @@ def download_enqueue(*, actor, builder: str, params: dict, customer=None) -> Job
     return job_enqueue(
         kind=KIND,
         actor=actor,
-        params={"builder": builder, "args": params},
+        params={"builder": builder, "args": params, "back": back},
         customer=customer,
     )
 

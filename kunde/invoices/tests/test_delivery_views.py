@@ -309,3 +309,44 @@ def test_marking_printed_twice_says_so(client_for, finance, company, letter_cust
     assert message_texts(response)[-1].startswith(
         "Some of the documents are no longer in the print queue"
     )
+
+
+# The print queue above PRINT_QUEUE_ABOVE_DOCUMENTS ---------------------------------------------
+
+
+def test_a_large_batch_is_merged_by_a_worker(client_for, finance, company, letter_customer,
+                                             settings):  # fmt: skip
+    from kunde.jobs.models import Job
+
+    settings.PRINT_QUEUE_ABOVE_DOCUMENTS = 2
+    batch = [queue_letter(finance, letter_customer) for _ in range(3)]
+    client = client_for(finance)
+    response = client.get("/invoices/print-queue/pdf/", {"attempt": [a.pk for a in batch]})
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert (job.state, job.params["builder"]) == ("succeeded", "invoices.print_queue")
+    page = client.get(response["Location"]).content.decode()
+    assert 'href="/invoices/print-queue/"' in page  # back to mark the batch printed
+    download = client.get(f"/jobs/{job.pk}/download/")
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="utskrift-{timezone.localdate().isoformat()}.pdf"'
+    )
+    assert len(PdfReader(io.BytesIO(b"".join(download.streaming_content))).pages) == 3
+    # Two letters stay at or below the threshold: downloaded at once.
+    direct = client.get("/invoices/print-queue/pdf/", {"attempt": [a.pk for a in batch[:2]]})
+    assert len(PdfReader(io.BytesIO(direct.content)).pages) == 2
+    assert Job.objects.count() == 1
+
+
+def test_a_large_batch_with_an_unknown_letter_is_refused_at_once(
+    client_for, finance, company, letter_customer, settings
+):
+    from kunde.jobs.models import Job
+
+    settings.PRINT_QUEUE_ABOVE_DOCUMENTS = 1
+    batch = [queue_letter(finance, letter_customer) for _ in range(2)]
+    response = client_for(finance).get(
+        "/invoices/print-queue/pdf/", {"attempt": [batch[0].pk, 999999]}, follow=True
+    )
+    assert "no longer in the print queue" in response.content.decode()
+    assert not Job.objects.exists()

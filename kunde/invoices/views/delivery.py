@@ -3,9 +3,9 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -16,6 +16,8 @@ from kunde.accounts.decorators import role_required
 from kunde.invoices import delivery
 from kunde.invoices.fields import IdListField
 from kunde.invoices.models import DeliveryResult, Invoice
+from kunde.jobs import downloads
+from kunde.jobs.views import file_response
 
 
 class SendForm(forms.Form):
@@ -93,14 +95,19 @@ def print_queue_pdf(request):
     try:
         if not form.is_valid():
             raise ValidationError(form.errors["attempt"])
-        pdf = delivery.print_queue_pdf(form.cleaned_data["attempt"])
+        ids = form.cleaned_data["attempt"]
+        if delivery.print_queue_goes_to_queue(ids):
+            job = delivery.print_queue_enqueue(
+                actor=request.user, attempt_ids=ids, back=reverse("invoices:print_queue")
+            )
+            return redirect("jobs:detail", job.pk)
+        made = delivery.print_queue_file(
+            {"attempts": ids, "day": timezone.localdate().isoformat()}, downloads.no_report
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("invoices:print_queue")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"utskrift-{timezone.localdate().isoformat()}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return file_response(made)
 
 
 @require_POST

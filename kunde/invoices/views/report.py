@@ -135,8 +135,14 @@ def _download(request, params: report.ReportParams, columns, *, customer=None):
     if file_params["format"] == "pdf" and count > table_export.PDF_MAX_ROWS:
         return _refused(request, report_files.too_many_for_pdf_message())
     if downloads.goes_to_queue(count):
+        query = request.GET.copy()
+        query.pop("format")
         job = downloads.download_enqueue(
-            actor=request.user, builder="invoices.report", params=file_params, customer=customer
+            actor=request.user,
+            builder="invoices.report",
+            params=file_params,
+            customer=customer,
+            back=f"{request.path}?{query.urlencode()}",
         )
         return redirect("jobs:detail", job.pk)
     try:

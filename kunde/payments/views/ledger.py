@@ -471,8 +471,13 @@ def customer_statement(request, customer_id: int):
     if fmt == "pdf" and count > table_export.PDF_MAX_ROWS:
         return _statement_refused(request, customer, params, statement_too_long_message())
     if downloads.goes_to_queue(count):
+        back = reverse("payments:customer_ledger", args=[customer.pk])
         job = downloads.download_enqueue(
-            actor=request.user, builder="payments.statement", params=file_params, customer=customer
+            actor=request.user,
+            builder="payments.statement",
+            params=file_params,
+            customer=customer,
+            back=f"{back}?{file_params['query']}" if file_params["query"] else back,
         )
         return redirect("jobs:detail", job.pk)
     try:
