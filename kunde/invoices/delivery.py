@@ -56,6 +56,14 @@ def invoice_deliveries(invoice: Invoice) -> list[DeliveryAttempt]:
     return list(invoice.deliveries.select_related("actor"))
 
 
+def delivery_pending(deliveries: list[DeliveryAttempt]) -> bool:
+    """Whether an e-mail of these attempts still waits for a worker (queued or retrying): the
+    page then follows it live until it is sent or failed."""
+    return any(
+        a.channel == DeliveryChannel.EMAIL and a.result == DeliveryResult.QUEUED for a in deliveries
+    )
+
+
 def print_queue() -> QuerySet[DeliveryAttempt]:
     """Letters waiting to be printed, oldest first: the order they are printed in."""
     return (

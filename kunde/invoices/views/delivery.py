@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kunde.accounts.decorators import role_required
 from kunde.invoices import delivery
 from kunde.invoices.fields import IdListField
-from kunde.invoices.models import DeliveryResult, Invoice
+from kunde.invoices.models import DeliveryResult, Invoice, InvoiceStatus
 from kunde.jobs import downloads
 from kunde.jobs.views import file_response
 
@@ -71,6 +71,29 @@ def invoice_send(request, invoice_id: int):
             % facts,
         )
     return redirect("invoices:invoice_detail", invoice.pk)
+
+
+@require_GET
+def invoice_delivery(request, invoice_id: int):
+    """The invoice page's delivery section alone: its script fetches it while an e-mail waits
+    for a worker, so "queued" turns into "sent" or "failed" without a reload."""
+    invoice = (
+        Invoice.objects.select_related("customer")
+        .filter(pk=invoice_id, status=InvoiceStatus.ISSUED)
+        .first()
+    )
+    if invoice is None:
+        raise Http404(_("No such invoice."))
+    deliveries = delivery.invoice_deliveries(invoice)
+    return render(
+        request,
+        "invoices/delivery/_log.html",
+        {
+            "invoice": invoice,
+            "deliveries": deliveries,
+            "delivery_pending": delivery.delivery_pending(deliveries),
+        },
+    )
 
 
 @require_GET
@@ -138,6 +161,7 @@ def print_queue_mark_printed(request):
 
 urlpatterns = [
     path("invoices/<int:invoice_id>/send/", invoice_send, name="invoice_send"),
+    path("invoices/<int:invoice_id>/delivery/", invoice_delivery, name="invoice_delivery"),
     path("invoices/print-queue/", print_queue, name="print_queue"),
     path("invoices/print-queue/pdf/", print_queue_pdf, name="print_queue_pdf"),
     path(
