@@ -405,9 +405,7 @@ def test_a_sent_invoice_page_does_not_poll(client_for, reader, invoice, finance,
     assert '<tr data-result="sent">' in page and "data-poll" not in page
 
 
-def test_the_delivery_part_of_a_draft_or_unknown_document_is_not_found(
-    client_for, reader, draft
-):
+def test_the_delivery_part_of_a_draft_or_unknown_document_is_not_found(client_for, reader, draft):
     client = client_for(reader)
     assert client.get(f"/invoices/{draft.pk}/delivery/").status_code == 404
     assert client.get("/invoices/999999/delivery/").status_code == 404
