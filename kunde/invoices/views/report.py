@@ -142,7 +142,7 @@ def _download(request, params: report.ReportParams, columns, *, customer=None):
             builder="invoices.report",
             params=file_params,
             customer=customer,
-            back=f"{request.path}?{query.urlencode()}",
+            back=f"{request.path}?{query.urlencode()}" if query else request.path,
         )
         return redirect("jobs:detail", job.pk)
     try:
