@@ -45,6 +45,10 @@ KINDS: dict[str, Kind] = {
         attempts_setting="DELIVERY_EMAIL_ATTEMPTS",
         backoff_setting="DELIVERY_EMAIL_RETRY_SECONDS",
     ),
+    "download": Kind(_("Large download"), "kunde.jobs.downloads.run_download"),
+    "invoices.accounting_export": Kind(
+        _("Export to accounting"), "kunde.invoices.accounting_export.run_export_job"
+    ),
 }
 
 
