@@ -279,7 +279,7 @@ def _check_can_send(invoice: Invoice, last: DeliveryAttempt | None, confirm_unkn
             )
             % {"doc": invoice}
         )
-    if last.result == DeliveryResult.QUEUED and last.channel == DeliveryChannel.EMAIL:
+    if last.result == DeliveryResult.QUEUED and last.channel != DeliveryChannel.LETTER:
         raise ValidationError(_("%(doc)s is already queued for sending.") % {"doc": invoice})
     if last.result == DeliveryResult.QUEUED:
         raise ValidationError(_("%(doc)s is already in the print queue.") % {"doc": invoice})

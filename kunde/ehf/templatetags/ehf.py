@@ -1,6 +1,7 @@
 from django import template
 
 from kunde.customers.models import InvoiceDelivery
+from kunde.ehf.explain import failure_rows
 from kunde.ehf.models import EhfDelivery
 from kunde.ehf.warnings import draft_ehf_warnings
 
@@ -14,4 +15,5 @@ def ehf_panel(invoice):
         return {"warnings": draft_ehf_warnings(invoice)}
     if invoice.customer.invoice_delivery != InvoiceDelivery.EHF:
         return {}  # no query for the many documents that never go as EHF
-    return {"delivery": EhfDelivery.objects.filter(invoice=invoice).first()}
+    delivery = EhfDelivery.objects.filter(invoice=invoice).first()
+    return {"delivery": delivery, "failures": failure_rows(delivery.failures) if delivery else []}
