@@ -290,6 +290,7 @@ EHF_DELIVERY_ATTEMPTS = env_int("EHF_DELIVERY_ATTEMPTS", 6)  # access point down
 EHF_DELIVERY_RETRY_SECONDS = env_float("EHF_DELIVERY_RETRY_SECONDS", 60)  # doubles each time
 EHF_POLL_ATTEMPTS = env_int("EHF_POLL_ATTEMPTS", 10)  # asking for delivered/rejected; 0: never
 EHF_POLL_RETRY_SECONDS = env_float("EHF_POLL_RETRY_SECONDS", 60)  # doubles each time
+EHF_CALLBACK_TOKEN = env_str("EHF_CALLBACK_TOKEN")  # bearer token of POST /ehf/callback/
 PEPPOL_SML_DOMAIN = env_str("PEPPOL_SML_DOMAIN", "edelivery.tech.ec.europa.eu")
 PEPPOL_SMP_URL = env_str("PEPPOL_SMP_URL")  # skip DNS and ask this SMP (tests, private setups)
 PEPPOL_TIMEOUT = env_float("PEPPOL_TIMEOUT", 5.0)

@@ -9,4 +9,5 @@ urlpatterns = [
         views.customer_ehf_verify_view,
         name="customer_verify",
     ),
+    path("ehf/callback/", views.access_point_callback, name="callback"),
 ]

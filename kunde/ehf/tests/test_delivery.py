@@ -249,3 +249,33 @@ def test_two_people_sending_at_once_queue_one_delivery(
     assert sorted(outcomes)[1] == "queued" and "already queued" in sorted(outcomes)[0]
     assert invoice.deliveries.count() == 1
     assert Job.objects.filter(kind="ehf.deliver").count() == 1
+
+
+def test_the_access_point_callback_records_the_final_status(
+    access_point, make_issued, finance, settings, client
+):
+    settings.EHF_CALLBACK_TOKEN = "cb-secret"
+    invoice = make_issued()
+    invoice_send(actor=finance, invoice=invoice)
+    url = "/ehf/callback/"
+    body = {"id": "doc-1", "status": "rejected", "reason": "Receiver refused"}
+
+    def post(data, token="cb-secret"):
+        return client.post(
+            url, data, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+
+    assert post(body, token="wrong").status_code == 401
+    assert post("not json").status_code == 400
+    assert post({**body, "id": "doc-99"}).status_code == 404
+    response = post(body)
+    assert response.status_code == 200 and response.json() == {"status": "rejected"}
+    invoice.refresh_from_db()
+    assert (invoice.ehf_delivery.status, invoice.ehf_delivery.reason) == (
+        "rejected",
+        "Receiver refused",
+    )
+    # A late "delivered" after the rejection changes nothing.
+    assert post({**body, "status": "delivered"}).json() == {"status": "rejected"}
+    settings.EHF_CALLBACK_TOKEN = ""
+    assert post(body).status_code == 404
