@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,7 +16,9 @@ from django.views.decorators.http import require_POST
 from kunde.accounts.decorators import role_required
 from kunde.customers.models import Customer
 from kunde.ehf.delivery import ehf_status_update
+from kunde.ehf.forms import NokRateForm
 from kunde.ehf.models import EhfDelivery
+from kunde.ehf.rates import nok_rate_set, nok_rates_latest
 from kunde.ehf.receivers import customer_ehf_verify
 
 
@@ -65,3 +67,17 @@ def access_point_callback(request):
         return JsonResponse({"detail": "Unknown document."}, status=404)
     delivery = ehf_status_update(delivery, status, reason)
     return JsonResponse({"status": delivery.status})
+
+
+@role_required("can_manage_finance")
+def nok_rates_view(request):
+    form = NokRateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        rate = nok_rate_set(actor=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            _("Rate saved: 1 %(currency)s = %(nok)s NOK on %(date)s.")
+            % {"currency": rate.currency, "nok": rate.nok.normalize(), "date": rate.date},
+        )
+        return redirect("ehf:nok_rates")
+    return render(request, "ehf/nok_rates.html", {"form": form, "rates": nok_rates_latest()})

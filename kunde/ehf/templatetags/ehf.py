@@ -12,7 +12,7 @@ register = template.Library()
 def ehf_panel(invoice):
     """EHF warnings on a draft; the EHF delivery status on an issued document."""
     if not invoice.is_issued:
-        return {"warnings": draft_ehf_warnings(invoice)}
+        return {"warnings": draft_ehf_warnings(invoice), "foreign": invoice.currency != "NOK"}
     if invoice.customer.invoice_delivery != InvoiceDelivery.EHF:
         return {}  # no query for the many documents that never go as EHF
     delivery = EhfDelivery.objects.filter(invoice=invoice).first()
