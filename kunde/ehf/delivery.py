@@ -277,6 +277,15 @@ def ehf_send(*, actor, invoice: Invoice) -> DeliveryAttempt | None:
                 _("%(doc)s is not issued yet; only issued documents are sent.") % {"doc": invoice}
             )
         delivery = _delivery_for(invoice)
+        if delivery.status == EhfStatus.REJECTED:
+            raise ValidationError(
+                _(
+                    "%(doc)s was rejected as EHF: %(reason)s It is not sent as EHF again; to "
+                    "send it by e-mail or letter, change the customer's preferred invoice type "
+                    "and send again."
+                )
+                % {"doc": invoice, "reason": delivery.reason}
+            )
         if delivery.status in FINISHED:
             raise ValidationError(
                 _("%(doc)s has already gone as EHF (%(status)s); it is not sent twice.")

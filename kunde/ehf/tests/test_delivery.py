@@ -119,6 +119,9 @@ def test_a_rejected_document_keeps_the_reason(access_point, make_issued, finance
     assert attempt.result == "failed" and "not found" in attempt.error
     invoice.refresh_from_db()
     assert invoice.ehf_delivery.status == EhfStatus.REJECTED
+    with pytest.raises(ValidationError, match="preferred invoice type|foretrukne fakturatype"):
+        invoice_send(actor=finance, invoice=invoice)
+    assert access_point.posts == 1
 
 
 def test_a_provider_that_does_not_answer_in_time_is_tried_again(access_point, make_issued):
