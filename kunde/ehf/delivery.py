@@ -328,11 +328,47 @@ def _finish_attempt(attempt_id: int, *, error: str = "", note: str = "") -> None
     DeliveryAttempt.objects.filter(pk=attempt_id, result=DeliveryResult.QUEUED).update(**fields)
 
 
+def _cannot_receive(invoice: Invoice) -> bool:
+    """The customer cannot receive EHF, by a fresh Peppol lookup (asked now when the last one
+    is missing or old). A network that cannot be asked is no answer: EHF is tried."""
+    from kunde.ehf.receivers import customer_ehf_verify
+
+    try:
+        receiver = customer_ehf_verify(actor=None, customer=invoice.customer, force=False)
+    except ValidationError as exc:
+        logger.warning("Peppol lookup before sending %s failed: %s", invoice, exc)
+        return False
+    return not receiver.can_receive
+
+
+def _by_email_instead(attempt: DeliveryAttempt) -> dict:
+    """The customer cannot receive EHF and the company e-mails instead: the EHF attempt ends,
+    recorded as such, and the document goes the e-mail way (its own attempt and job)."""
+    from kunde.invoices.delivery import invoice_send
+
+    invoice = attempt.invoice
+    note = _("The customer cannot receive EHF; sent by e-mail")
+    _finish_attempt(attempt.pk, error=note, note=note)
+    try:
+        email = invoice_send(actor=attempt.actor, invoice=invoice)  # records "emailed"
+    except ValidationError as exc:  # no e-mail address, say: the reason stays on the document
+        with transaction.atomic():
+            _record(_delivery_for(invoice), EhfStatus.FAILED, " ".join(exc.messages))
+        raise
+    return {"attempt": attempt.pk, "status": EhfStatus.EMAILED, "email_attempt": email.pk}
+
+
 def run_deliver_job(job, report) -> dict:
     """The job of one EHF attempt (kind "ehf.deliver")."""
-    attempt = DeliveryAttempt.objects.filter(pk=job.params["attempt"]).first()
+    attempt = (
+        DeliveryAttempt.objects.select_related("invoice__customer", "actor")
+        .filter(pk=job.params["attempt"])
+        .first()
+    )
     if attempt is None or attempt.result != DeliveryResult.QUEUED:
         return {"skipped": True}
+    if Company.load().ehf_fallback_email and _cannot_receive(attempt.invoice):
+        return _by_email_instead(attempt)
     try:
         delivery = ehf_deliver(attempt.invoice_id)
     except AccessPointError as exc:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def access_point(settings):
+def access_point(settings, smp_network):
     with FakeAccessPoint() as fake:
         settings.EHF_ACCESS_POINT_URL = fake.url
         settings.EHF_ACCESS_POINT_TOKEN = "secret"
@@ -174,7 +174,7 @@ def test_the_back_off_doubles_per_attempt(access_point, make_issued, finance, se
     assert job.state == JobState.QUEUED and "503" in job.error
 
 
-def test_the_outbox_gets_the_document(settings, make_issued, finance):
+def test_the_outbox_gets_the_document(settings, smp_network, make_issued, finance):
     from django.core.files.storage import default_storage
 
     settings.EHF_ACCESS_POINT_URL = ""
@@ -282,3 +282,28 @@ def test_the_access_point_callback_records_the_final_status(
     assert post({**body, "status": "delivered"}).json() == {"status": "rejected"}
     settings.EHF_CALLBACK_TOKEN = ""
     assert post(body).status_code == 404
+
+
+def test_a_receiver_not_in_peppol_is_found_before_sending_and_gets_email(
+    access_point, smp_network, make_issued, finance, mailoutbox
+):
+    del smp_network.participants["923609016"]
+    invoice = make_issued()
+    attempt = invoice_send(actor=finance, invoice=invoice)  # queued before anyone looked
+    assert attempt.channel == "ehf" and attempt.result == "failed"
+    assert "cannot receive EHF" in attempt.note
+    email = invoice.deliveries.get(channel="email")
+    assert email.result == "sent" and "cannot receive EHF" in email.note
+    invoice.refresh_from_db()
+    assert invoice.ehf_delivery.status == EhfStatus.EMAILED
+    assert access_point.posts == 0 and len(mailoutbox) == 1
+    assert EhfReceiver.objects.get(customer=invoice.customer).can_receive is False
+
+
+def test_an_smp_that_does_not_answer_leaves_ehf_to_the_access_point(
+    access_point, smp_network, make_issued, finance
+):
+    smp_network.down = True
+    attempt = invoice_send(actor=finance, invoice=make_issued())
+    assert (attempt.channel, attempt.result) == ("ehf", "sent")
+    assert access_point.posts == 1

@@ -69,7 +69,7 @@ def test_the_invoices_tab_can_show_the_ehf_status(client_for, finance, make_issu
 
 @pytest.mark.django_db(transaction=True)
 def test_a_document_that_fails_the_rules_shows_them_and_is_not_sent(
-    client_for, finance, make_issued, settings
+    client_for, finance, make_issued, settings, smp_network
 ):
     from kunde.ehf.tests.fake_access_point import FakeAccessPoint
     from kunde.invoices.delivery import invoice_send
