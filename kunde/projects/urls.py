@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/<int:customer_id>/", views.project_create, name="create"),
     path("hours/", views.week, name="week"),
     path("cost-rates/", views.cost_rates, name="cost_rates"),
+    path("import/", views.hours_import, name="import"),
     path("<int:project_id>/", views.project_detail, name="detail"),
     path("<int:project_id>/edit/", views.project_edit, name="edit"),
     path("<int:project_id>/approve/", views.hours_approve, name="approve"),

@@ -301,3 +301,55 @@ def cost_rates(request):
         "employee__username", "-valid_from"
     )
     return render(request, "projects/cost_rates.html", {"form": form, "rates": rates})
+
+
+# CSV import of hours --------------------------------------------------------------------------
+
+
+def _import_name(user, token: str) -> str | None:
+    if len(token) != 32 or any(c not in "0123456789abcdef" for c in token):
+        return None
+    return f"time-imports/{user.pk}/{token}.csv"
+
+
+@role_required("can_edit_customers")
+@require_http_methods(["GET", "POST"])
+def hours_import(request):
+    import secrets
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from kunde.projects.csv_import import PREVIEW_ROWS, time_entries_import
+    from kunde.projects.forms import ImportForm
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "preview_rows": PREVIEW_ROWS}
+    token = request.POST.get("token", "")
+    if request.method == "POST" and token:
+        name = _import_name(request.user, token)
+        if name is None or not default_storage.exists(name):
+            messages.error(request, _("The checked file is gone; choose it again."))
+            return redirect("projects:import")
+        with default_storage.open(name, "rb") as stored:
+            data = stored.read()
+        result = time_entries_import(actor=request.user, data=data)
+        if result.ok:
+            default_storage.delete(name)
+            messages.success(
+                request,
+                _("%(count)s time entries imported.") % {"count": result.imported},
+            )
+            return redirect("projects:list")
+        context.update(result=result, token=token)
+        return render(request, "projects/import.html", context, status=422)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        result = time_entries_import(actor=request.user, data=data, dry_run=True)
+        context["result"] = result
+        if result.ok:
+            token = secrets.token_hex(16)
+            default_storage.save(_import_name(request.user, token), ContentFile(data))
+            context["token"] = token
+        return render(request, "projects/import.html", context, status=200 if result.ok else 422)
+    return render(request, "projects/import.html", context)
