@@ -193,7 +193,15 @@ def _stale(request, exc):
 
 
 def api_urls():
-    from kunde.api import customers, ehf, files, invoices, jobs, payments  # noqa: F401  (registers them)
+    from kunde.api import (  # noqa: F401  (registers them)
+        customers,
+        ehf,
+        files,
+        invoices,
+        jobs,
+        payments,
+        projects,
+    )
 
     patterns, app_name, namespace = api.urls
     # The API authenticates by itself (token or session) and answers 401 in JSON, so the
