@@ -78,6 +78,7 @@ _ERRORS = {
 # Operations that can meet a state conflict: a stale version, an issued or credited document,
 # an already assigned payment.
 _CONFLICTS = {"update_customer", "issue_invoice", "credit_invoice", "invoice_pdf", "assign_payment"}
+_CONFLICTS |= {"update_offer", "send_offer", "accept_offer", "reject_offer", "offer_pdf"}
 
 
 def _declare_errors(path: str, method: str, operation: dict) -> None:
@@ -194,6 +195,7 @@ def _stale(request, exc):
 
 def api_urls():
     from kunde.api import customers, ehf, files, invoices, jobs, payments  # noqa: F401  (registers them)
+    from kunde.api import offers as _offers  # noqa: F401  (registers them)
 
     patterns, app_name, namespace = api.urls
     # The API authenticates by itself (token or session) and answers 401 in JSON, so the

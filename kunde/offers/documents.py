@@ -8,8 +8,8 @@ from kunde.offers.models import Offer
 from kunde.offers.totals import offer_totals
 
 
-def printable_data(offer: Offer) -> dict:
-    lines = list(offer.lines.all())
+def printable_data(offer: Offer, lines=None) -> dict:
+    lines = list(offer.lines.all()) if lines is None else lines
     totals = offer_totals(lines)
     return {
         "language": offer.language if offer.language in ("nb", "en") else "nb",
