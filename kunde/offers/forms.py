@@ -37,9 +37,9 @@ class OfferForm(forms.ModelForm):
             "discount_percent",
         ]
         widgets = {
-            "issue_date": forms.DateInput(attrs={"type": "date"}),
-            "valid_until": forms.DateInput(attrs={"type": "date"}),
-            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "issue_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "intro_text": forms.Textarea(attrs={"rows": 3}),
             "closing_text": forms.Textarea(attrs={"rows": 3}),
         }
