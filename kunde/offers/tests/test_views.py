@@ -192,7 +192,8 @@ def test_public_page_needs_no_login_and_accepts_with_an_option(
 def test_public_page_without_the_tick_accepts_nothing(client, sent_offer, mailoutbox):
     response = client.post(_link(mailoutbox[0]), {"answer": "accept", "name": "Kari"})
     assert response.status_code == 200
-    assert "Tick the box" in response.content.decode()
+    # The page speaks the customer's language (Norwegian here).
+    assert "Kryss av i boksen" in response.content.decode()
     sent_offer.refresh_from_db()
     assert sent_offer.status == "sent"
 
@@ -233,7 +234,7 @@ def test_expired_offer_cannot_be_accepted_on_the_public_page(client, sent_offer,
     )
     url = _link(mailoutbox[0])
     page = client.get(url)
-    assert "expired" in page.content.decode()
+    assert "Tilbudet har utløpt" in page.content.decode()
     client.post(url, {"answer": "accept", "name": "Kari", "confirmed": "on"})
     sent_offer.refresh_from_db()
     assert sent_offer.status == "expired"
@@ -255,5 +256,5 @@ def test_public_post_needs_the_csrf_token(sent_offer, mailoutbox):
 def test_withdrawn_offer_link_shows_withdrawn(client, sent_offer, mailoutbox, manager, status):
     services.offer_withdraw(actor=manager, offer=sent_offer)
     page = client.get(_link(mailoutbox[0]))
-    assert "withdrawn" in page.content.decode()
+    assert "Tilbudet er trukket tilbake" in page.content.decode()
     assert "public-answer" not in page.content.decode()
