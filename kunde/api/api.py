@@ -78,6 +78,7 @@ _ERRORS = {
 # Operations that can meet a state conflict: a stale version, an issued or credited document,
 # an already assigned payment.
 _CONFLICTS = {"update_customer", "issue_invoice", "credit_invoice", "invoice_pdf", "assign_payment"}
+_CONFLICTS |= {"update_offer", "send_offer", "accept_offer", "reject_offer", "offer_pdf"}
 
 
 def _declare_errors(path: str, method: str, operation: dict) -> None:
@@ -199,6 +200,7 @@ def api_urls():
         files,
         invoices,
         jobs,
+        offers,
         payments,
         projects,
     )

@@ -62,6 +62,13 @@ KINDS: dict[str, Kind] = {
         attempts_setting="EHF_POLL_ATTEMPTS",
         backoff_setting="EHF_POLL_RETRY_SECONDS",
     ),
+    "offers.email": Kind(
+        _("Offer e-mail"),
+        "kunde.offers.delivery.run_email_job",
+        give_up="kunde.offers.delivery.give_up_email_job",
+        attempts_setting="DELIVERY_EMAIL_ATTEMPTS",
+        backoff_setting="DELIVERY_EMAIL_RETRY_SECONDS",
+    ),
 }
 
 

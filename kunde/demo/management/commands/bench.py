@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from kunde.demo.bench import (
+    _time_get,
     bench_data_ensure,
     bench_invoices_ensure,
     bench_payments_ensure,
@@ -15,6 +16,7 @@ from kunde.demo.benchdb import bench_database_path, bench_size
 from kunde.ehf.bench import bench_ehf
 from kunde.files.bench import files_bench
 from kunde.invoices.bench import bench_issuing
+from kunde.offers.bench import offers_bench
 from kunde.payments.bench import bench_payment_import
 
 
@@ -53,6 +55,12 @@ class Command(BaseCommand):
             help="Only the projects figures: the CSV import of 100,000 time entries (10,000 "
             "with --quick) and an invoice draft from 10,000 approved hours; rolled back after.",
         )
+        parser.add_argument(
+            "--offers",
+            action="store_true",
+            help="Only the offers figures: the Offers tab of a customer with 5,000 offers and "
+            "offer PDFs per second (adds its own offers; no demo data needed).",
+        )
 
     def handle(
         self,
@@ -62,6 +70,7 @@ class Command(BaseCommand):
         warmup: int,
         ehf: bool = False,
         projects: bool = False,
+        offers: bool = False,
         **options,
     ):
         def log(message):
@@ -84,6 +93,10 @@ class Command(BaseCommand):
             Path(str(database["NAME"])).resolve() == bench_database_path(quick).resolve()
         )
         call_command("migrate", verbosity=0)
+        if offers:
+            for row in offers_bench(time_get=_time_get, n=n, warmup=warmup, log=log):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            return
         # Progress goes to stderr: stdout carries only the JSON lines.
         bench_data_ensure(
             customers=bench_size(quick),
@@ -114,3 +127,5 @@ class Command(BaseCommand):
         )
         self.stdout.write(json.dumps(issuing, ensure_ascii=False))
         self.stdout.write(json.dumps(bench_ehf(), ensure_ascii=False))
+        for row in offers_bench(time_get=_time_get, n=n, warmup=warmup, log=log):
+            self.stdout.write(json.dumps(row, ensure_ascii=False))
