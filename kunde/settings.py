@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "kunde.api",
     "kunde.demo",
     "kunde.files",
+    "kunde.stats",
     "django_tasks",
     "django_tasks_db",
     "kunde.jobs",
