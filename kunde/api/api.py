@@ -193,6 +193,7 @@ def _stale(request, exc):
 
 
 def api_urls():
+    import kunde.api.stats  # noqa: F401  (registers the statistics endpoints)
     from kunde.api import customers, ehf, files, invoices, jobs, payments  # noqa: F401  (registers them)
 
     patterns, app_name, namespace = api.urls

@@ -453,6 +453,11 @@ def _hours(scope: Scope, stats: Statistics, month) -> None:
     stats.hours_by_month_and_employee = dict(by_month_employee)
 
 
+def _project_row(projects: dict, pk: int | None) -> ProjectRow:
+    """The row of a project (None: invoices without a project, named on the page)."""
+    return projects.setdefault(pk, ProjectRow(pk, ""))
+
+
 def _hours_per_project(scope: Scope, projects: dict, invoiced_by_project: dict) -> None:
     rows = (
         time_entries(scope)
@@ -461,11 +466,11 @@ def _hours_per_project(scope: Scope, projects: dict, invoiced_by_project: dict) 
         .annotate(total_minutes=Sum("minutes"), cost=Sum(COST))
     )
     for row in rows:
-        project = projects.setdefault(row["project_id"], ProjectRow(row["project_id"], "?"))
+        project = _project_row(projects, row["project_id"])
         project.minutes += _int(row["total_minutes"])
         project.hours_cost_ore += _int(row["cost"])
     for pk, net in invoiced_by_project.items():
-        projects.setdefault(pk, ProjectRow(pk, "?")).invoiced_ore += net
+        _project_row(projects, pk).invoiced_ore += net
 
 
 def _expenses(scope: Scope, stats: Statistics, month, projects: dict) -> None:
@@ -479,9 +484,7 @@ def _expenses(scope: Scope, stats: Statistics, month, projects: dict) -> None:
         cost = _int(row["cost"])
         stats.expenses_ore += cost
         month(row["m"]).cost_ore += cost
-        projects.setdefault(
-            row["project_id"], ProjectRow(row["project_id"], "?")
-        ).expenses_ore += cost
+        _project_row(projects, row["project_id"]).expenses_ore += cost
 
 
 # The change against the previous period ------------------------------------------------------
