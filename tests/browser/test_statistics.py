@@ -13,7 +13,10 @@ pytestmark = pytest.mark.browser
 
 
 def test_open_the_tab_change_the_period_drill_into_outstanding_and_download(
-    page, sign_in, manager, ledger  # noqa: F811
+    page,
+    sign_in,
+    manager,
+    ledger,  # noqa: F811
 ):
     sign_in(manager)
     page.goto(f"/customers/{ledger.customer.pk}/")
