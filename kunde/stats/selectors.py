@@ -8,6 +8,8 @@ figure is defined once, by the queryset of the rows it is made of (`figure_rows`
 drill-down's rows always add up to the figure shown.
 
 Definitions (also on the page's help):
+- money is NOK: documents and payments in another currency are not in the figures (the page
+  lists what was invoiced in each other currency, `other_currencies`);
 - invoiced: net amount (excl. VAT) of issued invoices less issued credit notes, by issue date;
 - paid: money received from the customer, by payment date (write-offs are not money);
 - outstanding and overdue: open amounts of issued invoices on the period's last day (today for
@@ -52,6 +54,7 @@ from kunde.stats.periods import Period
 # Money that is not money received: a write-off closes an invoice without a payment, and moving
 # customer credit onto an invoice is two opposite rows of the same money.
 NOT_RECEIVED = (PaymentMethod.WRITE_OFF,)
+NOK = "NOK"
 NOT_PAID_IN = (PaymentMethod.WRITE_OFF, PaymentMethod.CREDIT)
 # Outstanding by age: (key, days overdue from, to) — None open.
 AGE_BUCKETS = [
@@ -90,19 +93,22 @@ class Scope:
 # The rows of each figure -------------------------------------------------------------------
 
 
-def invoices(scope: Scope) -> QuerySet:
-    """Issued invoices and credit notes dated in the period."""
+def invoices(scope: Scope, *, currency: str | None = NOK) -> QuerySet:
+    """Issued invoices and credit notes dated in the period (in NOK, unless `currency` says
+    otherwise; None: any currency)."""
     qs = Invoice.objects.filter(
         scope.in_period("issue_date"), customer_id=scope.customer_id, status=InvoiceStatus.ISSUED
     )
+    if currency:
+        qs = qs.filter(currency=currency)
     return qs.filter(project_id=scope.project_id) if scope.project_id else qs
 
 
 def payments(scope: Scope) -> QuerySet:
     """Money received from the customer in the period (negative rows are money paid back)."""
-    qs = Payment.objects.filter(scope.in_period("date"), customer_id=scope.customer_id).exclude(
-        method__in=NOT_RECEIVED
-    )
+    qs = Payment.objects.filter(
+        scope.in_period("date"), customer_id=scope.customer_id, currency=NOK
+    ).exclude(method__in=NOT_RECEIVED)
     return qs.filter(invoice__project_id=scope.project_id) if scope.project_id else qs
 
 
@@ -113,6 +119,7 @@ def open_invoices(scope: Scope) -> QuerySet:
         status=InvoiceStatus.ISSUED,
         kind=InvoiceKind.INVOICE,
         issue_date__lte=scope.as_of,
+        currency=NOK,
     )
     if scope.project_id:
         qs = qs.filter(project_id=scope.project_id)
@@ -266,6 +273,8 @@ class Statistics:
     employees: list[Employee] = field(default_factory=list)
     hours_by_month_and_employee: dict = field(default_factory=dict)
     per_project: list[ProjectRow] = field(default_factory=list)
+    # {currency: net øre} invoiced in other currencies than NOK (not in the figures).
+    other_currencies: dict = field(default_factory=dict)
 
     @property
     def cost_ore(self) -> int:
@@ -296,7 +305,7 @@ class Statistics:
 
 
 def customer_statistics(scope: Scope, *, projects=()) -> Statistics:
-    """Every figure of the tab, in 7 queries. `projects`: the customer's projects (already
+    """Every figure of the tab, in 8 queries. `projects`: the customer's projects (already
     fetched by the page for its filter), to name the rows per project."""
     stats = Statistics(scope)
     months: dict[date, Month] = {}
@@ -312,6 +321,7 @@ def customer_statistics(scope: Scope, *, projects=()) -> Statistics:
     projects_by_pk = {p.pk: ProjectRow(p.pk, str(p)) for p in projects}
     _hours_per_project(scope, projects_by_pk, invoiced_by_project)
     _expenses(scope, stats, month, projects_by_pk)
+    stats.other_currencies = _other_currencies(scope)
     stats.per_month = [months[key] for key in sorted(months)]
     stats.per_project = [
         row
@@ -340,6 +350,17 @@ def _invoicing(scope: Scope, stats: Statistics, month) -> dict:
         else:
             stats.invoice_count += row["n"]
     return by_project
+
+
+def _other_currencies(scope: Scope) -> dict:
+    rows = (
+        invoices(scope, currency=None)
+        .exclude(currency=NOK)
+        .order_by()
+        .values("currency")
+        .annotate(net=Sum("net_ore"))
+    )
+    return {row["currency"]: _int(row["net"]) for row in rows}
 
 
 def _payments(scope: Scope, stats: Statistics, month) -> None:

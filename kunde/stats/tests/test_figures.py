@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from kunde.invoices.models import Invoice
 from kunde.stats import drill, selectors
 from kunde.stats.periods import Period
 
@@ -147,3 +148,22 @@ def test_drill_down_rows_add_up_to_the_figure(ledger, figure, period, project):
     assert shown == getattr(stats, FIGURE_ATTRIBUTES[figure])
     assert sign * rows.total() == shown
     assert figure in drill.LABELS
+
+
+def test_documents_in_another_currency_are_listed_apart(ledger, finance):
+    Invoice.objects.create(
+        customer=ledger.customer,
+        status="issued",
+        number=500,
+        issue_date=date(2026, 3, 3),
+        due_date=date(2026, 3, 17),
+        currency="EUR",
+        net_ore=10_000,
+        vat_ore=2_500,
+        total_ore=12_500,
+        created_by=finance,
+    )
+    stats = selectors.customer_statistics(ledger.scope)
+    assert stats.invoiced_ore == 340_000
+    assert stats.outstanding_ore == 190_000
+    assert stats.other_currencies == {"EUR": 10_000}

@@ -16,6 +16,7 @@ from kunde.ehf.bench import bench_ehf
 from kunde.files.bench import files_bench
 from kunde.invoices.bench import bench_issuing
 from kunde.payments.bench import bench_payment_import
+from kunde.stats.bench import bench_stats, bench_stats_ensure
 
 
 class Command(BaseCommand):
@@ -47,6 +48,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ehf", action="store_true", help="Only the EHF figures (no database needed)."
         )
+        parser.add_argument(
+            "--stats",
+            action="store_true",
+            help="Only the Key statistics figures (the large customer's tab against plain SQL).",
+        )
 
     def handle(self, *args, quick: bool, n: int, warmup: int, ehf: bool = False, **options):
         def log(message):
@@ -70,6 +76,11 @@ class Command(BaseCommand):
         )
         bench_invoices_ensure(log=lambda message: self.stderr.write(message, style_func=str))
         bench_payments_ensure(log=lambda message: self.stderr.write(message, style_func=str))
+        if options.get("stats"):
+            bench_stats_ensure(log=log)
+            for row in bench_stats(n=n, warmup=warmup):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            return
         for row in bench_run(n=n, warmup=warmup):
             self.stdout.write(json.dumps(row, ensure_ascii=False))
         for row in files_bench(n=n, warmup=warmup, log=log):
