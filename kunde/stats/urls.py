@@ -4,6 +4,7 @@ from kunde.stats import views
 
 app_name = "stats"
 urlpatterns = [
+    path("statistics/customers/", views.customer_ranking, name="customer_ranking"),
     path(
         "customers/<int:customer_id>/statistics/",
         views.customer_statistics,

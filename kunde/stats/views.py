@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kunde.accounts.decorators import role_required
+from kunde.accounts.models import Role, User
+from kunde.customers.models import Tag
 from kunde.customers.views import _customer_or_404, profile_header_context
 from kunde.lib.money import format_hours, format_money
 from kunde.lib.table_export import table_xlsx
 from kunde.projects.models import Project
-from kunde.stats import charts, drill, selectors, workbook
+from kunde.stats import charts, drill, ranking, selectors, workbook
 from kunde.stats.periods import StatisticsParams
 
 ROWS_PER_PAGE = 100
@@ -209,3 +211,82 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+RANKING_PAGE = 50
+
+
+@require_GET
+@role_required("can_edit_customers")
+def customer_ranking(request):
+    """Customers ranked by a figure for a period, for finance and account managers."""
+    today = timezone.localdate()
+    params, form = StatisticsParams.from_query(request.GET, projects=(), today=today)
+    sort = request.GET.get("sort") if request.GET.get("sort") in ranking.SORTS else "invoiced"
+    manager = _int_or_none(request.GET.get("manager"))
+    tag = _int_or_none(request.GET.get("tag"))
+    as_of = min(params.period.end, today) if params.period.end else today
+    rows = ranking.customer_ranking(
+        period=params.period, as_of=as_of, manager=manager, tag=tag, sort=sort
+    )
+    filters = {"sort": sort, "manager": manager or "", "tag": tag or ""}
+    if request.GET.get("format") == "xlsx":
+        ranking.name_rows(rows)
+        data = table_xlsx(
+            title=_("Customers ranked by %(figure)s") % {"figure": ranking.SORTS[sort]},
+            subtitle=_period_text(params),
+            columns=ranking_columns(),
+            rows=(_ranking_row(r) for r in rows),
+            language="nb" if get_language().startswith("nb") else "en",
+        )
+        return _xlsx(data, "customer-ranking.xlsx")
+    page = Paginator(rows, RANKING_PAGE).get_page(request.GET.get("page"))
+    ranking.name_rows(page.object_list)
+    return render(
+        request,
+        "stats/customer_ranking.html",
+        {
+            "form": form,
+            "params": params,
+            "page": page,
+            "sort": sort,
+            "sorts": ranking.SORTS.items(),
+            "manager": manager,
+            "tag": tag,
+            "managers": User.objects.filter(is_active=True).exclude(role=Role.READ_ONLY),
+            "tags": Tag.objects.all(),
+            "query": params.querystring(**filters),
+        },
+    )
+
+
+def ranking_columns():
+    from kunde.lib.table_export import Column
+
+    return [
+        Column("number", _("No."), "int"),
+        Column("name", _("Customer")),
+        Column("invoiced_ore", _("Invoiced excl. VAT"), "money", total=True),
+        Column("cost_ore", _("Cost"), "money", total=True),
+        Column("margin_ore", _("Contribution margin"), "money", total=True),
+        Column("profit_factor", _("Profit factor")),
+        Column("days", _("Average days to pay")),
+        Column("balance_ore", _("Balance"), "money", total=True),
+    ]
+
+
+def _ranking_row(r) -> dict:
+    return {
+        "number": r.number,
+        "name": r.name,
+        "invoiced_ore": r.invoiced_ore,
+        "cost_ore": r.cost_ore,
+        "margin_ore": r.margin_ore,
+        "profit_factor": "" if r.profit_factor is None else str(r.profit_factor),
+        "days": "" if r.average_days_to_pay is None else str(r.average_days_to_pay),
+        "balance_ore": r.balance_ore,
+    }
+
+
+def _int_or_none(value):
+    return int(value) if value and str(value).isdigit() and len(str(value)) < 10 else None
