@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kunde.demo",
     "kunde.files",
     "kunde.offers",
+    "kunde.stats",
     "django_tasks",
     "django_tasks_db",
     "kunde.jobs",

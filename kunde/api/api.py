@@ -203,6 +203,7 @@ def api_urls():
         offers,
         payments,
         projects,
+        stats,
     )
 
     patterns, app_name, namespace = api.urls
