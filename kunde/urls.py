@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("kunde.ehf.urls")),
     path("", include("kunde.offers.urls")),
     path("", include("kunde.stats.urls")),
+    path("", include("kunde.merges.urls")),
     path("language/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api_urls()),
 ]

@@ -194,6 +194,8 @@ def _stale(request, exc):
 
 
 def api_urls():
+    # merges first: its /customers/duplicates must match before /customers/{customer_id}.
+    from kunde.api import merges as _merges  # noqa: F401, I001  (registers it)
     from kunde.api import (  # noqa: F401  (registers them)
         customers,
         ehf,

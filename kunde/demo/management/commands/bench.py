@@ -67,6 +67,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Only the Key statistics figures (the large customer's tab against plain SQL).",
         )
+        parser.add_argument(
+            "--merge",
+            action="store_true",
+            help="Only the merge figures: merge and undo of a large customer, the duplicates page.",
+        )
 
     def handle(
         self,
@@ -79,6 +84,8 @@ class Command(BaseCommand):
         offers: bool = False,
         **options,
     ):
+        merge = options.get("merge", False)
+
         def log(message):
             self.stderr.write(message, style_func=str)
 
@@ -109,6 +116,12 @@ class Command(BaseCommand):
             own_database=own,
             log=lambda message: self.stderr.write(message, style_func=str),
         )
+        if merge:
+            from kunde.merges.bench import bench_merge
+
+            for row in bench_merge(quick=quick, n=min(n, 3), log=log):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            return
         bench_invoices_ensure(log=lambda message: self.stderr.write(message, style_func=str))
         bench_payments_ensure(log=lambda message: self.stderr.write(message, style_func=str))
         if options.get("stats"):
