@@ -274,6 +274,7 @@ RULES: dict[str, Rule] = {
     "invoices.InvoiceOptions.customer": MoveOnePerCustomer(Q(level="customer")),
     "invoices.HourlyRate.customer": Rule(),
     "invoices.Invoice.customer": MoveDocuments(),
+    "offers.Offer.customer": Rule(),  # sent revisions keep their frozen documents
     "payments.Payment.customer": Rule(),
     "ehf.EhfReceiver.customer": MoveOnePerCustomer(),
     "files.CustomerFile.customer": Rule(),

@@ -71,6 +71,7 @@ def test_merge_moves_every_reference_and_keeps_a_tombstone(everything, survivor,
         "files.CustomerFile.customer",
         "activity.ActivityEntry.customer",
         "customers.Customer.tags",
+        "offers.Offer.customer",
     }
 
 
