@@ -119,3 +119,11 @@ def test_duplicates_page_and_dismissal(client_for, survivor, duplicate, finance)
     )
     assert DuplicateDismissal.objects.filter(first=survivor, second=duplicate).exists()
     assert client.get(reverse("merges:duplicates")).context["suggestions"] == []
+
+
+def test_a_search_for_the_merged_customers_number_finds_the_survivor(
+    client_for, everything, survivor, finance
+):
+    customer_merge(actor=finance, survivor=survivor, merged=everything)
+    page = client_for(finance).get(reverse("customers:list"), {"q": str(everything.number)})
+    assert [c.pk for c in page.context["page"].object_list] == [survivor.pk]
