@@ -127,3 +127,13 @@ def test_a_search_for_the_merged_customers_number_finds_the_survivor(
     customer_merge(actor=finance, survivor=survivor, merged=everything)
     page = client_for(finance).get(reverse("customers:list"), {"q": str(everything.number)})
     assert [c.pk for c in page.context["page"].object_list] == [survivor.pk]
+
+
+def test_the_profile_hints_at_a_likely_duplicate_until_dismissed(
+    client_for, survivor, duplicate, finance
+):
+    client = client_for(finance)
+    url = reverse("customers:detail", args=[survivor.pk])
+    assert b'data-testid="duplicate-hint"' in client.get(url).content
+    DuplicateDismissal.objects.create(first=survivor, second=duplicate, dismissed_by=finance)
+    assert b'data-testid="duplicate-hint"' not in client.get(url).content
