@@ -334,3 +334,17 @@ def test_id_filters_select_exactly_the_ids(db):
     for condition in rules.id_filters(wanted):
         found |= set(Tag.objects.filter(condition).values_list("pk", flat=True))
     assert found == set(wanted)
+
+
+def test_a_customers_suggestions_find_a_misspelt_name_on_postgresql(survivor, manager):
+    from django.db import connection
+
+    from kunde.customers.services import customer_create
+    from kunde.merges.selectors import suggestions_for, trigram_available
+
+    if connection.vendor != "postgresql" or not trigram_available():
+        pytest.skip("trigram similarity is PostgreSQL's pg_trgm")
+    typo = customer_create(actor=manager, data={"name": "Fjelheim Konsult"})
+    [suggestion] = suggestions_for(survivor)
+    assert {suggestion.first, suggestion.second} == {survivor, typo}
+    assert suggestion.reasons == ["similar_name"]
