@@ -348,3 +348,15 @@ def test_a_customers_suggestions_find_a_misspelt_name_on_postgresql(survivor, ma
     [suggestion] = suggestions_for(survivor)
     assert {suggestion.first, suggestion.second} == {survivor, typo}
     assert suggestion.reasons == ["similar_name"]
+
+
+def test_a_merged_customer_is_not_edited_any_more(everything, survivor, finance):
+    from django.core.exceptions import ValidationError
+
+    from kunde.customers.services import customer_update
+
+    customer_merge(actor=finance, survivor=survivor, merged=everything)
+    with pytest.raises(ValidationError, match="merged into customer"):
+        customer_update(
+            actor=finance, customer=everything, data={"phone": "1"}, expected_version=None
+        )

@@ -71,7 +71,17 @@ def test_posting_the_preview_merges_and_the_old_url_redirects(
     )
     assert Customer.objects.get(pk=survivor.pk).phone == everything.phone
 
-    for name in ("customers:detail", "customers:activity", "invoices:customer_invoices"):
+    tabs = [
+        "customers:detail",
+        "customers:activity",
+        "invoices:customer_invoices",
+        "invoices:customer_options",
+        "payments:customer_ledger",
+        "files:customer_files",
+        "offers:customer_offers",
+        "stats:customer_statistics",
+    ]
+    for name in tabs:
         old = client.get(reverse(name, args=[everything.pk]) + "?q=x")
         assert old.status_code == 302
         assert old.url == reverse(name, args=[survivor.pk]) + "?q=x"
