@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from kunde.customers.models import Contact, Customer
 from kunde.lib.names import plain_name
 from kunde.merges.models import CustomerMerge, DuplicateDismissal
-from kunde.merges.rules import MoveOnePerCustomer, bound_rules
+from kunde.merges.rules import MoveOnePerCustomer, MoveOptions, bound_rules
 from kunde.merges.services import (
     MERGE_FIELDS,
     MERGED,
@@ -71,6 +71,8 @@ class Preview:
     conflicts: list[str]
     refusals: list[str]
     choices: dict = field(default_factory=dict)
+    options_clash: bool = False
+    primary_clash: bool = False
 
     @property
     def total(self) -> int:
@@ -101,11 +103,20 @@ def merge_preview(*, actor, survivor: Customer, merged: Customer, choices=None) 
     ]
     counts = []
     conflicts = []
+    options_clash = False
     for key, rule in bound_rules().items():
         n = rule.count(merged.pk)
         if n:
             counts.append((key, rule.label, n))
-        if isinstance(rule, MoveOnePerCustomer) and rule.clash(survivor.pk, merged.pk):
+        if isinstance(rule, MoveOptions) and rule.clash(survivor.pk, merged.pk):
+            options_clash = True
+            conflicts.append(
+                _(
+                    "Both have their own invoicing options: choose whose settings the survivor "
+                    "keeps; the merged customer's row stays with it."
+                )
+            )
+        elif isinstance(rule, MoveOnePerCustomer) and rule.clash(survivor.pk, merged.pk):
             conflicts.append(
                 _(
                     "Both have %(what)s: the survivor's is kept; the merged customer's stays "
@@ -120,7 +131,8 @@ def merge_preview(*, actor, survivor: Customer, merged: Customer, choices=None) 
         if n:
             counts.append((label, str(text), n))
     primaries = Contact.objects.filter(customer__in=[survivor, merged], is_primary=True)
-    if primaries.count() == 2:
+    primary_clash = primaries.count() == 2
+    if primary_clash:
         conflicts.append(
             _(
                 "Both have a primary contact: choose whose stays primary; the other becomes an "
@@ -154,6 +166,8 @@ def merge_preview(*, actor, survivor: Customer, merged: Customer, choices=None) 
         conflicts=conflicts,
         refusals=merge_refusals(actor=actor, survivor=survivor, merged=merged),
         choices=chosen,
+        options_clash=options_clash,
+        primary_clash=primary_clash,
     )
 
 

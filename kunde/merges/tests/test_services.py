@@ -360,3 +360,22 @@ def test_a_merged_customer_is_not_edited_any_more(everything, survivor, finance)
         customer_update(
             actor=finance, customer=everything, data={"phone": "1"}, expected_version=None
         )
+
+
+def test_the_merged_customers_invoicing_options_can_be_taken_and_undone(
+    everything, survivor, finance, admin
+):
+    InvoiceOptions.objects.filter(customer=survivor).update(credit_days=14)
+    InvoiceOptions.objects.filter(customer=everything).update(credit_days=30, your_reference="PO")
+    record = customer_merge(
+        actor=finance,
+        survivor=survivor,
+        merged=everything,
+        field_choices={"invoice_options": "merged"},
+    )
+    kept = InvoiceOptions.objects.get(customer=survivor, level="customer")
+    assert (kept.credit_days, kept.your_reference) == (30, "PO")
+    assert InvoiceOptions.objects.filter(customer=everything, level="customer").exists()
+    merge_undo(actor=admin, record=record)
+    kept.refresh_from_db()
+    assert (kept.credit_days, kept.your_reference) == (14, None)
