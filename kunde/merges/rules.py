@@ -271,6 +271,7 @@ RULES: dict[str, Rule] = {
     "customers.Contact.customer": MoveContacts(),
     "customers.Note.customer": Rule(),
     "projects.Project.customer": Rule(),
+    "offers.Offer.customer": Rule(),
     "invoices.InvoiceOptions.customer": MoveOnePerCustomer(Q(level="customer")),
     "invoices.HourlyRate.customer": Rule(),
     "invoices.Invoice.customer": MoveDocuments(),
