@@ -39,6 +39,7 @@ from kunde.invoices.models import (
 )
 from kunde.invoices.options import effective_options
 from kunde.invoices.pdf import invoice_pdf_render
+from kunde.jobs import downloads
 from kunde.jobs.services import RetryLater, job_enqueue
 from kunde.lib.money import format_money
 from kunde.lib.numbers import format_bank_account
@@ -54,6 +55,14 @@ RECIPIENT_LENGTH = DeliveryAttempt._meta.get_field("recipient").max_length
 def invoice_deliveries(invoice: Invoice) -> list[DeliveryAttempt]:
     """The invoice's attempts, newest first, as `invoices/delivery/_log.html` shows them."""
     return list(invoice.deliveries.select_related("actor"))
+
+
+def delivery_pending(deliveries: list[DeliveryAttempt]) -> bool:
+    """Whether an e-mail of these attempts still waits for a worker (queued or retrying): the
+    page then follows it live until it is sent or failed."""
+    return any(
+        a.channel == DeliveryChannel.EMAIL and a.result == DeliveryResult.QUEUED for a in deliveries
+    )
 
 
 def print_queue() -> QuerySet[DeliveryAttempt]:
@@ -454,14 +463,39 @@ def _queued(attempt_ids) -> list[DeliveryAttempt]:
     return attempts
 
 
-def print_queue_pdf(attempt_ids) -> bytes:
+def print_queue_pdf(attempt_ids, report=downloads.no_report) -> bytes:
     """The stored PDFs of these queued letters as one PDF, in queue order, to print at once."""
     writer = PdfWriter()
-    for attempt in _queued(attempt_ids):
+    attempts = _queued(attempt_ids)
+    for done, attempt in enumerate(attempts, start=1):
         writer.append(io.BytesIO(stored_pdf(attempt.invoice)))
+        report(done, len(attempts) + 1)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def print_queue_goes_to_queue(attempt_ids) -> bool:
+    """A batch of more letters than `PRINT_QUEUE_ABOVE_DOCUMENTS` is merged by a worker."""
+    return len(set(attempt_ids)) > settings.PRINT_QUEUE_ABOVE_DOCUMENTS
+
+
+def print_queue_enqueue(*, actor, attempt_ids, back: str = ""):
+    """Queue the merging of a large batch (refused at once, as the direct download is, when an
+    id is not in the print queue); the job's page offers the PDF when it is made."""
+    _queued(attempt_ids)
+    return downloads.download_enqueue(
+        actor=actor,
+        builder="invoices.print_queue",
+        params={"attempts": sorted(set(attempt_ids)), "day": timezone.localdate().isoformat()},
+        back=back,
+    )
+
+
+def print_queue_file(params: dict, report) -> downloads.DownloadFile:
+    """The batch's merged PDF as a file (the builder of `kunde.jobs.downloads`)."""
+    content = print_queue_pdf(params["attempts"], report)
+    return downloads.DownloadFile(content, f"utskrift-{params['day']}.pdf", "application/pdf")
 
 
 def print_queue_mark_printed(*, actor, attempt_ids) -> list[DeliveryAttempt]:
