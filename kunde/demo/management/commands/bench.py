@@ -47,8 +47,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ehf", action="store_true", help="Only the EHF figures (no database needed)."
         )
+        parser.add_argument(
+            "--jobs",
+            action="store_true",
+            help="Only the background jobs' figures: issuing rate, enqueue-to-start latency, "
+            "no-op jobs/s with 1 and 2 workers, the OCR import queued against direct.",
+        )
 
-    def handle(self, *args, quick: bool, n: int, warmup: int, ehf: bool = False, **options):
+    def handle(
+        self, *args, quick: bool, n: int, warmup: int, ehf: bool = False, jobs=False, **options
+    ):
         def log(message):
             self.stderr.write(message, style_func=str)
 
@@ -56,6 +64,13 @@ class Command(BaseCommand):
             raise CommandError("--n must be at least 1 and --warmup at least 0.")
         if ehf:
             self.stdout.write(json.dumps(bench_ehf(n=n), ensure_ascii=False))
+            return
+        if jobs:
+            from kunde.jobs.bench import bench_jobs
+
+            call_command("migrate", verbosity=0)
+            for row in bench_jobs(quick=quick, log=log):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
             return
         database = settings.DATABASES["default"]
         own = database["ENGINE"] == "django.db.backends.sqlite3" and (
