@@ -73,9 +73,12 @@ INSTALLED_APPS = [
     "kunde.api",
     "kunde.demo",
     "kunde.files",
+    "kunde.offers",
+    "kunde.stats",
     "django_tasks",
     "django_tasks_db",
     "kunde.jobs",
+    "kunde.merges",
     "axes",
     "ninja",  # so /api/v1/docs uses the bundled Swagger UI files, not a CDN
 ]
@@ -95,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kunde.middleware.SecurityHeadersMiddleware",
+    # A merged customer's pages lead to the survivor.
+    "kunde.merges.middleware.MergedCustomerRedirectMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -294,7 +299,11 @@ EHF_ACCESS_POINT_URL = env_str("EHF_ACCESS_POINT_URL")
 EHF_ACCESS_POINT_TOKEN = env_str("EHF_ACCESS_POINT_TOKEN")
 EHF_ACCESS_POINT_TIMEOUT = env_float("EHF_ACCESS_POINT_TIMEOUT", 10.0)
 EHF_OUTBOX = env_str("EHF_OUTBOX")
-EHF_FALLBACK_EMAIL = env_bool("EHF_FALLBACK_EMAIL", True)
+EHF_DELIVERY_ATTEMPTS = env_int("EHF_DELIVERY_ATTEMPTS", 6)  # access point down or too slow
+EHF_DELIVERY_RETRY_SECONDS = env_float("EHF_DELIVERY_RETRY_SECONDS", 60)  # doubles each time
+EHF_POLL_ATTEMPTS = env_int("EHF_POLL_ATTEMPTS", 10)  # asking for delivered/rejected; 0: never
+EHF_POLL_RETRY_SECONDS = env_float("EHF_POLL_RETRY_SECONDS", 60)  # doubles each time
+EHF_CALLBACK_TOKEN = env_str("EHF_CALLBACK_TOKEN")  # bearer token of POST /ehf/callback/
 PEPPOL_SML_DOMAIN = env_str("PEPPOL_SML_DOMAIN", "edelivery.tech.ec.europa.eu")
 PEPPOL_SMP_URL = env_str("PEPPOL_SMP_URL")  # skip DNS and ask this SMP (tests, private setups)
 PEPPOL_TIMEOUT = env_float("PEPPOL_TIMEOUT", 5.0)

@@ -1,5 +1,6 @@
 """Delivering issued invoices and credit notes: by e-mail with the stored PDF attached, or as a
-letter through the print queue. EHF customers get e-mail until EHF sending exists.
+letter through the print queue. EHF customers go through `kunde.ehf.delivery` when it is
+configured, else by e-mail.
 
 Every attempt is a `DeliveryAttempt` row and an entry in the customer's activity log. An e-mail
 attempt is queued (a job of `kunde.jobs`, retried with back-off when the mail server refuses);
@@ -288,15 +289,16 @@ def _check_can_send(invoice: Invoice, last: DeliveryAttempt | None, confirm_unkn
             )
             % {"doc": invoice}
         )
-    if last.result == DeliveryResult.QUEUED and last.channel == DeliveryChannel.EMAIL:
+    if last.result == DeliveryResult.QUEUED and last.channel != DeliveryChannel.LETTER:
         raise ValidationError(_("%(doc)s is already queued for sending.") % {"doc": invoice})
     if last.result == DeliveryResult.QUEUED:
         raise ValidationError(_("%(doc)s is already in the print queue.") % {"doc": invoice})
 
 
 def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> DeliveryAttempt:
-    """Deliver an issued invoice or credit note the way its customer prefers: e-mail (EHF goes
-    by e-mail for now) or letter (it joins the print queue). A failed e-mail is a FAILED
+    """Deliver an issued invoice or credit note the way its customer prefers: e-mail, EHF (a
+    job of `kunde.ehf.delivery` when an access point or outbox is configured, else e-mail) or
+    letter (it joins the print queue). A failed e-mail is a FAILED
     attempt, not an error; refusals before trying (not issued, no address, outcome of the
     last attempt unknown and not confirmed) raise ValidationError and record nothing.
 
