@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Field, Query, Schema
 
 from kunde.api.api import api
+from kunde.api.common import IsoDate, QuerySchema
 from kunde.customers.models import Customer
 from kunde.projects.models import Project
 from kunde.stats import selectors
@@ -18,9 +19,9 @@ from kunde.stats.periods import Period
 _DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
 
 
-class StatisticsQuery(Schema):
-    from_: dt.date | None = Field(None, alias="from", description="First day (YYYY-MM-DD).")
-    to: dt.date | None = Field(None, description="Last day (YYYY-MM-DD), included.")
+class StatisticsQuery(QuerySchema):
+    from_: IsoDate | None = Field(None, alias="from", description="First day (YYYY-MM-DD).")
+    to: IsoDate | None = Field(None, description="Last day (YYYY-MM-DD), included.")
     project: int | None = Field(None, description="Only this project of the customer.")
 
 
@@ -33,7 +34,7 @@ class MonthOut(Schema):
     margin_ore: int
 
 
-class ProjectOut(Schema):
+class ProjectFiguresOut(Schema):
     project: int | None = Field(description="None: invoices without a project.")
     name: str
     invoiced_ore: int
@@ -78,7 +79,7 @@ class StatisticsOut(Schema):
     margin_percent: Decimal | None
     profit_factor: Decimal | None
     per_month: list[MonthOut]
-    per_project: list[ProjectOut]
+    per_project: list[ProjectFiguresOut]
     employees: list[EmployeeOut]
 
 
