@@ -43,6 +43,7 @@ def test_one_project(client, ledger, token_for, manager):  # noqa: F811
         ({"from": "2026-06-01", "to": "2026-01-01"}, "from"),
         ({"project": 999_999}, "project"),
         ({"from": "not a date"}, "from"),
+        ({"to": "0"}, "to"),
     ],
 )
 def test_bad_input_is_422_naming_the_field(client, ledger, token_for, manager, query, field):  # noqa: F811
@@ -65,3 +66,21 @@ def test_it_is_in_the_openapi_document(client, token_for, manager):
     schema = client.get("/api/v1/openapi.json", **token_for(manager)).json()
     operation = schema["paths"]["/api/v1/customers/{customer_id}/statistics"]["get"]
     assert {"200", "403", "404", "422"} <= set(operation["responses"])
+
+
+def test_the_ranking(client, ledger, token_for, finance, reader):  # noqa: F811
+    url = "/api/v1/statistics/customers"
+    assert client.get(url, **token_for(reader)).status_code == 403
+    body = client.get(
+        url, {"from": "2026-01-01", "to": "2026-06-30", "sort": "margin"}, **token_for(finance)
+    ).json()
+    assert body["count"] == 1
+    first = body["results"][0]
+    assert (first["customer"], first["margin_ore"], first["balance_ore"]) == (
+        ledger.customer.pk,
+        91_333,
+        190_000,
+    )
+    assert first["name"] == "Fjellheim Konsult AS"
+    bad = client.get(url, {"sort": "nonsense"}, **token_for(finance))
+    assert bad.status_code == 422 and "sort" in bad.json()["errors"]
