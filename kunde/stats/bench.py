@@ -182,6 +182,7 @@ def bench_stats(*, n: int = 30, warmup: int = 5) -> list[dict]:
                 "stats_drill_outstanding",
                 f"/customers/{large.pk}/statistics/outstanding/?period=all",
             ),
+            ("stats_ranking_this_year", "/statistics/customers/?period=this_year&sort=margin"),
         ]:
             rows.append({"name": name, **_time_get(client, url, n, warmup), **sizes})
     client.logout()
