@@ -97,6 +97,12 @@ class StatisticsOut(Schema):
     margin_ore: int
     margin_percent: Decimal | None
     profit_factor: Decimal | None
+    offers_sent: int
+    offers_sent_net_ore: int
+    offers_won: int
+    offers_won_net_ore: int
+    hit_rate_percent: Decimal | None
+    offers_remaining_ore: int = Field(description="Left to invoice on accepted offers' projects.")
     per_month: list[MonthOut]
     per_project: list[ProjectOut]
     employees: list[EmployeeOut]
@@ -161,6 +167,12 @@ def customer_statistics(request, customer_id: int, query: Query[StatisticsQuery]
         "margin_ore": stats.margin_ore,
         "margin_percent": stats.margin_ratio,
         "profit_factor": stats.profit_factor,
+        "offers_sent": stats.offers_sent,
+        "offers_sent_net_ore": stats.offers_sent_net_ore,
+        "offers_won": stats.offers_won,
+        "offers_won_net_ore": stats.offers_won_net_ore,
+        "hit_rate_percent": stats.hit_rate,
+        "offers_remaining_ore": stats.offers_remaining_ore,
         "per_month": [
             {
                 "month": m.month,

@@ -23,6 +23,7 @@ def test_the_figures_of_a_period(client, ledger, token_for, manager):  # noqa: F
     assert body["profit_factor"] == "2.20"
     assert body["average_days_to_pay"] == "18.7"
     assert body["from"] == "2026-01-01"
+    assert (body["offers_sent"], body["hit_rate_percent"]) == (0, None)
     assert sum(m["invoiced_ore"] for m in body["per_month"]) == 340_000
     assert sum(p["margin_ore"] for p in body["per_project"]) == 91_333
     assert {e["hours_minutes"] for e in body["employees"]} == {172, 120}
