@@ -46,6 +46,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from kunde.accounts.models import User
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
@@ -83,7 +84,7 @@ class Scope:
 
     @property
     def as_of(self) -> date:
-        today = self.today or date.today()
+        today = self.today or timezone.localdate()
         return min(self.period.end, today) if self.period.end else today
 
     def in_period(self, column: str) -> Q:
