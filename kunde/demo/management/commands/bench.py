@@ -73,6 +73,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Only the merge figures: merge and undo of a large customer, the duplicates page.",
         )
+        parser.add_argument(
+            "--jobs",
+            action="store_true",
+            help="Only the background jobs' figures: issuing rate, enqueue-to-start latency, "
+            "no-op jobs/s with 1 and 2 workers, the OCR import queued against direct.",
+        )
 
     def handle(
         self,
@@ -86,6 +92,7 @@ class Command(BaseCommand):
         **options,
     ):
         merge = options.get("merge", False)
+        jobs = options.get("jobs", False)
 
         def log(message):
             self.stderr.write(message, style_func=str)
@@ -94,6 +101,13 @@ class Command(BaseCommand):
             raise CommandError("--n must be at least 1 and --warmup at least 0.")
         if ehf:
             self.stdout.write(json.dumps(bench_ehf(n=n), ensure_ascii=False))
+            return
+        if jobs:
+            from kunde.jobs.bench import bench_jobs
+
+            call_command("migrate", verbosity=0)
+            for row in bench_jobs(quick=quick, log=log):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
             return
         if projects:
             from kunde.projects.bench import bench_projects
