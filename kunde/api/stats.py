@@ -2,7 +2,6 @@
 (`kunde.stats.selectors`). Money in øre, time in minutes, ratios as decimals."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Literal
 
@@ -10,11 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Schema
-from pydantic import field_validator
-from pydantic_core import PydanticCustomError
 
 from kunde.api.api import api
-from kunde.api.common import MAX_INT, QuerySchema, page_of
+from kunde.api.common import MAX_INT, IsoDate, QuerySchema, page_of
 from kunde.customers.models import Customer
 from kunde.projects.models import Project
 from kunde.stats import ranking, selectors
@@ -23,21 +20,9 @@ from kunde.stats.periods import Period
 _DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
 
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 class PeriodQuery(QuerySchema):
-    """`from` and `to` as ISO dates only: pydantic would also read "0" as 1 January 1970."""
-
-    from_: dt.date | None = Field(None, alias="from", description="First day (YYYY-MM-DD).")
-    to: dt.date | None = Field(None, description="Last day (YYYY-MM-DD), included.")
-
-    @field_validator("from_", "to", mode="before")
-    @classmethod
-    def _iso_date(cls, value):
-        if value is not None and not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
-            raise PydanticCustomError("date_type", "Send a date as text: YYYY-MM-DD.")
-        return value
+    from_: IsoDate | None = Field(None, alias="from", description="First day (YYYY-MM-DD).")
+    to: IsoDate | None = Field(None, description="Last day (YYYY-MM-DD), included.")
 
 
 class StatisticsQuery(PeriodQuery):
