@@ -118,6 +118,8 @@ class Customer(models.Model):
     # The name as duplicate suggestions compare it (`lib.names.name_key`): no case, accents,
     # punctuation or legal form, the words sorted.
     name_key = models.CharField(max_length=200, editable=False, default="", db_index=True)
+    # The company domain of the e-mail ("" for none or free mail), for the same suggestions.
+    email_domain = models.CharField(max_length=254, editable=False, default="", db_index=True)
     # Bumped by every update, so that a stale edit is detected instead of overwriting.
     version = models.PositiveIntegerField(default=1, editable=False)
     # Set when this customer was merged into another (`merges.services.customer_merge`): the row
@@ -172,6 +174,7 @@ class Customer(models.Model):
     def refresh_derived_fields(self, contact_names: list[str]) -> None:
         self.sort_name = self.name.casefold().strip()
         self.name_key = names.name_key(self.name)[:200]
+        self.email_domain = names.email_domain(self.email)[:254]
         parts = [
             str(self.number),
             self.name,

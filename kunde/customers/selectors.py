@@ -77,10 +77,16 @@ class CustomerListParams:
         return urlencode(pairs)
 
     def filtered(self) -> QuerySet:
-        # Merged customers are tombstones that lead to their survivor: never listed.
+        # Merged customers are tombstones that lead to their survivor: never listed, but a
+        # search for a merged customer's name or number finds the survivor ("formerly").
         customers = Customer.objects.filter(merged_into__isnull=True)
-        for word in self.q.casefold().split():
-            customers = customers.filter(search_text__contains=word)
+        words = self.q.casefold().split()
+        if words:
+            matching = Q()
+            for word in words:
+                matching &= Q(search_text__contains=word)
+            formerly = Customer.objects.filter(matching, merged_into__isnull=False)
+            customers = customers.filter(matching | Q(pk__in=formerly.values("merged_into")))
         if self.status:
             customers = customers.filter(status=self.status)
         if self.tag:

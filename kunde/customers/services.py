@@ -148,6 +148,11 @@ def customer_update(
         )
         if expected_version is not None and fresh.version != expected_version:
             raise StaleEdit
+        if fresh.merged_into_id:
+            raise ValidationError(
+                _("This customer was merged into customer %(id)s; change that one instead.")
+                % {"id": fresh.merged_into_id}
+            )
         old_tags = list(fresh.tags.all())
         before = _snapshot(fresh, old_tags)
         for field, value in data.items():

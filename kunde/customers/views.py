@@ -14,6 +14,7 @@ from kunde.customers.forms import ContactForm, CustomerForm, NoteForm
 from kunde.customers.models import Contact, Customer, CustomerStatus, Note, Tag
 from kunde.lib.brreg import RegisterClient, RegisterUnavailable
 from kunde.lib.numbers import clean_organization_number
+from kunde.merges.selectors import has_likely_duplicates
 from kunde.projects.selectors import customer_projects
 
 
@@ -84,6 +85,8 @@ def customer_detail(request, customer_id: int):
             "note_form": NoteForm(),
             "projects": customer_projects(customer),
             "activity": selectors.customer_activity(customer),
+            "likely_duplicates": request.user.can_manage_finance
+            and has_likely_duplicates(customer),
         },
     )
 

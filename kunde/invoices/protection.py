@@ -58,20 +58,31 @@ def _rewritten(write_once: list[str]) -> str:
 
 def _postgresql(invoice_model) -> list[str]:
     write_once = write_once_columns(invoice_model)
-    mutable = ", ".join(
-        f"'{c}'" for c in mutable_columns(invoice_model) + write_once + ["customer_id"]
-    )
+    mutable = ", ".join(f"'{c}'" for c in mutable_columns(invoice_model) + write_once)
     # Whole rows compared as JSON without the mutable columns: a column added later is
-    # protected without touching the trigger.
+    # protected without touching the trigger. A customer move (merge) is checked first and
+    # cheaply, as a row comparison: only the customer may differ, and only as allowed.
     return [
         f"""
         CREATE OR REPLACE FUNCTION kunde_refuse_issued_invoice_change() RETURNS trigger
         LANGUAGE plpgsql AS $$
+        DECLARE
+            moved {INVOICE_TABLE};
         BEGIN
+            IF TG_OP = 'UPDATE' AND OLD.status = 'issued'
+               AND NEW.customer_id IS DISTINCT FROM OLD.customer_id THEN
+                moved := NEW;
+                moved.customer_id := OLD.customer_id;
+                IF moved IS NOT DISTINCT FROM OLD AND NOT ({
+            _MOVE_REFUSED.format(distinct="IS DISTINCT FROM")
+        }) THEN
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'restrict_violation';
+            END IF;
             IF OLD.status = 'issued' AND (
                 TG_OP = 'DELETE'
                 OR {_rewritten(write_once)}
-                OR ({_MOVE_REFUSED.format(distinct="IS DISTINCT FROM")})
                 OR (to_jsonb(OLD) - ARRAY[{mutable}]::text[])
                     IS DISTINCT FROM (to_jsonb(NEW) - ARRAY[{mutable}]::text[])
             ) THEN

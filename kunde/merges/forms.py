@@ -14,6 +14,7 @@ class MergeForm(forms.Form):
     survivor_version = forms.IntegerField(widget=forms.HiddenInput)
     merged_version = forms.IntegerField(widget=forms.HiddenInput)
     primary_contact = forms.ChoiceField(choices=CHOICES, required=False)
+    invoice_options = forms.ChoiceField(choices=CHOICES, required=False)
     allow_different_organization = forms.BooleanField(
         required=False, label=_("Merge although the organisation numbers differ")
     )
@@ -29,8 +30,9 @@ class MergeForm(forms.Form):
             for name in MERGE_FIELDS
             if self.cleaned_data.get(f"field_{name}")
         }
-        if self.cleaned_data.get("primary_contact"):
-            choices["primary_contact"] = self.cleaned_data["primary_contact"]
+        for name in ("primary_contact", "invoice_options"):
+            if self.cleaned_data.get(name):
+                choices[name] = self.cleaned_data[name]
         return choices
 
 

@@ -152,6 +152,56 @@ class MoveOnePerCustomer(Rule):
         )
 
 
+class MoveOptions(MoveOnePerCustomer):
+    """The customer's invoicing options: one row per customer. When both have one, the
+    preview's choice `invoice_options` says whose values the survivor keeps; "merged" copies
+    the merged customer's settings into the survivor's row (its old values written down for the
+    undo). The merged customer's row stays with it either way."""
+
+    def __init__(self):
+        super().__init__(Q(level="customer"))
+
+    def _settings(self) -> list[str]:
+        skip = {"id", "level", "customer", "project"}
+        return [f.attname for f in self.model._meta.concrete_fields if f.name not in skip]
+
+    def _values(self, row) -> dict:
+        return {name: _plain(getattr(row, name)) for name in self._settings()}
+
+    def move(self, ctx):
+        ids, resolved = super().move(ctx)
+        if resolved and ctx.choices.get("invoice_options") == "merged":
+            kept = self.of(ctx.survivor.pk).filter(self.condition).get()
+            theirs = self.rows().get(pk=resolved["left_on_merged"][0])
+            before, taken = self._values(kept), self._values(theirs)
+            self.rows().filter(pk=kept.pk).update(**taken)
+            resolved.update({"copied_into": kept.pk, "before": before, "taken": taken})
+        return ids, resolved
+
+    def blockers(self, survivor_id, ids, resolved):
+        problems = super().blockers(survivor_id, ids, resolved)
+        if "copied_into" in resolved:
+            row = self.rows().filter(pk=resolved["copied_into"]).first()
+            if row is None or self._values(row) != resolved["taken"]:
+                problems.append(_("The survivor's invoicing options were changed since."))
+        return problems
+
+    def back(self, survivor_id, merged_id, ids, resolved):
+        super().back(survivor_id, merged_id, ids, resolved)
+        if "copied_into" in resolved:
+            self.rows().filter(pk=resolved["copied_into"]).update(**resolved["before"])
+
+
+def _plain(value):
+    """A JSON value of a model field's value (decimals as text, dates as ISO text)."""
+    from datetime import date
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, date) else value
+
+
 class MoveContacts(Rule):
     """Contacts: one primary contact per customer. When both have one, the preview's choice
     `primary_contact` ("survivor" by default) says whose stays primary; the other becomes an
@@ -271,10 +321,10 @@ RULES: dict[str, Rule] = {
     "customers.Contact.customer": MoveContacts(),
     "customers.Note.customer": Rule(),
     "projects.Project.customer": Rule(),
-    "offers.Offer.customer": Rule(),
-    "invoices.InvoiceOptions.customer": MoveOnePerCustomer(Q(level="customer")),
+    "invoices.InvoiceOptions.customer": MoveOptions(),
     "invoices.HourlyRate.customer": Rule(),
     "invoices.Invoice.customer": MoveDocuments(),
+    "offers.Offer.customer": Rule(),  # sent revisions keep their frozen documents
     "payments.Payment.customer": Rule(),
     "ehf.EhfReceiver.customer": MoveOnePerCustomer(),
     "files.CustomerFile.customer": Rule(),

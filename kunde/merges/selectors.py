@@ -4,15 +4,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Min, Q, Value
-from django.db.models.functions import Lower, StrIndex, Substr
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kunde.customers.models import Contact, Customer
-from kunde.lib.names import FREE_MAIL_DOMAINS, email_domain, plain_name
+from kunde.lib.names import plain_name
 from kunde.merges.models import CustomerMerge, DuplicateDismissal
-from kunde.merges.rules import MoveOnePerCustomer, bound_rules
+from kunde.merges.rules import MoveOnePerCustomer, MoveOptions, bound_rules
 from kunde.merges.services import (
     MERGE_FIELDS,
     MERGED,
@@ -71,6 +71,8 @@ class Preview:
     conflicts: list[str]
     refusals: list[str]
     choices: dict = field(default_factory=dict)
+    options_clash: bool = False
+    primary_clash: bool = False
 
     @property
     def total(self) -> int:
@@ -101,11 +103,20 @@ def merge_preview(*, actor, survivor: Customer, merged: Customer, choices=None) 
     ]
     counts = []
     conflicts = []
+    options_clash = False
     for key, rule in bound_rules().items():
         n = rule.count(merged.pk)
         if n:
             counts.append((key, rule.label, n))
-        if isinstance(rule, MoveOnePerCustomer) and rule.clash(survivor.pk, merged.pk):
+        if isinstance(rule, MoveOptions) and rule.clash(survivor.pk, merged.pk):
+            options_clash = True
+            conflicts.append(
+                _(
+                    "Both have their own invoicing options: choose whose settings the survivor "
+                    "keeps; the merged customer's row stays with it."
+                )
+            )
+        elif isinstance(rule, MoveOnePerCustomer) and rule.clash(survivor.pk, merged.pk):
             conflicts.append(
                 _(
                     "Both have %(what)s: the survivor's is kept; the merged customer's stays "
@@ -120,7 +131,8 @@ def merge_preview(*, actor, survivor: Customer, merged: Customer, choices=None) 
         if n:
             counts.append((label, str(text), n))
     primaries = Contact.objects.filter(customer__in=[survivor, merged], is_primary=True)
-    if primaries.count() == 2:
+    primary_clash = primaries.count() == 2
+    if primary_clash:
         conflicts.append(
             _(
                 "Both have a primary contact: choose whose stays primary; the other becomes an "
@@ -154,6 +166,8 @@ def merge_preview(*, actor, survivor: Customer, merged: Customer, choices=None) 
         conflicts=conflicts,
         refusals=merge_refusals(actor=actor, survivor=survivor, merged=merged),
         choices=chosen,
+        options_clash=options_clash,
+        primary_clash=primary_clash,
     )
 
 
@@ -189,20 +203,24 @@ class Suggestion:
 
 
 def _groups(column: str, customers, limit: int) -> list[list[int]]:
-    """Ids of customers sharing a value of `column`, per value: the `limit` groups with the
-    lowest ids (the page shows the first pairs), so only those groups' members are read."""
+    """Ids of customers sharing a value of `column`, per value: the first `limit` groups in
+    the order of the column's index, so the database walks the index and stops early instead
+    of grouping every customer; only those groups' members are read."""
     base = customers.exclude(**{column: ""})
     keys = list(
         base.values(column)
-        .annotate(n=Count("pk"), first=Min("pk"))
+        .annotate(n=Count("pk"))
         .filter(n__gt=1, n__lte=MAX_GROUP)
-        .order_by("first")
+        .order_by(column)
         .values_list(column, flat=True)[:limit]
     )
     members = defaultdict(list)
-    for pk, key in base.filter(**{f"{column}__in": keys}).values_list("pk", column):
+    # Merged customers are left out here, not in the grouping: a filter on merged_into there
+    # makes SQLite group through that index instead of walking the column's own.
+    live = base.filter(**{f"{column}__in": keys}, merged_into__isnull=True)
+    for pk, key in live.values_list("pk", column):
         members[key].append(pk)
-    return list(members.values())
+    return [ids for ids in members.values() if len(ids) > 1]
 
 
 def _pairs(ids: list[int]):
@@ -216,7 +234,7 @@ def duplicate_suggestions(customer: Customer | None = None, limit: int = SUGGEST
     """Pairs of customers that look like one, each with why. Merged customers and dismissed
     pairs are left out. For one customer (its profile) the similar names come from trigram
     similarity on PostgreSQL with pg_trgm; elsewhere from the name key."""
-    customers = Customer.objects.filter(merged_into__isnull=True)
+    customers = Customer.objects.all()
     if customer is not None:
         customers = _neighbourhood(customer, customers)
     found: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -265,35 +283,20 @@ def _neighbourhood(customer: Customer, customers):
         match |= Q(organization_number=customer.organization_number)
     if customer.bank_account:
         match |= Q(bank_account=customer.bank_account)
-    domain = email_domain(customer.email)
-    if domain:
-        match |= Q(email__iendswith="@" + domain)
+    if customer.email_domain:
+        match |= Q(email_domain=customer.email_domain)
     return customers.filter(match)
 
 
 def _by_email_domain(customers, found, limit: int) -> None:
-    """Same company e-mail domain and a word of the name in common. The domains are grouped
-    in the database (one scan), only the customers of shared domains are read."""
-    domain = Lower(Substr("email", StrIndex("email", Value("@")) + 1))
-    with_domain = (
-        customers.exclude(email="").annotate(domain=domain).exclude(domain__in=FREE_MAIL_DOMAINS)
-    )
-    shared = list(
-        with_domain.values("domain")
-        .annotate(n=Count("pk"), first=Min("pk"))
-        .filter(n__gt=1, n__lte=MAX_GROUP)
-        .order_by("first")
-        .values_list("domain", flat=True)[:limit]
-    )
-    by_domain = defaultdict(list)
-    for pk, name, key in with_domain.filter(domain__in=shared).values_list(
-        "pk", "domain", "name_key"
-    ):
-        by_domain[name].append((pk, key))
-    for members in by_domain.values():
-        for (a, key_a), (b, key_b) in _pair_rows(members):
-            if set(key_a.split()) & set(key_b.split()):
-                found[(min(a, b), max(a, b))].append("email_domain")
+    """Same company e-mail domain and a word of the name in common."""
+    groups = _groups("email_domain", customers, limit)
+    ids = [pk for group in groups for pk in group]
+    keys = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "name_key"))
+    for group in groups:
+        for a, b in _pairs(group):
+            if set(keys[a].split()) & set(keys[b].split()):
+                found[(a, b)].append("email_domain")
 
 
 def _pair_rows(members):
@@ -323,6 +326,24 @@ def _trigram_similar(customer: Customer, threshold: float = 0.6) -> list[int]:
             [customer.pk, customer.name_key, threshold],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def has_likely_duplicates(customer: Customer) -> bool:
+    """For the profile's hint: another customer with the same organisation number, name key
+    or bank account, not dismissed. One indexed query."""
+    same = Q(name_key=customer.name_key) if customer.name_key else Q(pk__in=[])
+    if customer.organization_number:
+        same |= Q(organization_number=customer.organization_number)
+    if customer.bank_account:
+        same |= Q(bank_account=customer.bank_account)
+    dismissed = DuplicateDismissal.objects.filter(
+        Q(first=customer) | Q(second=customer)
+    ).values_list("first", "second")
+    others = Customer.objects.filter(same, merged_into__isnull=True).exclude(pk=customer.pk)
+    others = others.exclude(pk__in=dismissed.values("first")).exclude(
+        pk__in=dismissed.values("second")
+    )
+    return others.exists()
 
 
 def suggestions_for(customer: Customer) -> list[Suggestion]:

@@ -22,7 +22,7 @@ from kunde.merges.rules import MergeContext, bound_rules, missing_rules
 # merged customer's number is kept on its tombstone: KIDs and old documents name it).
 MERGE_FIELDS = [field for field in EDITABLE_FIELDS if field != "number"]
 # Choices that are not profile fields: whose primary contact stays primary.
-OTHER_CHOICES = ["primary_contact"]
+OTHER_CHOICES = ["primary_contact", "invoice_options"]
 SURVIVOR, MERGED = "survivor", "merged"
 
 
@@ -45,6 +45,7 @@ def default_choices(survivor: Customer, merged: Customer) -> dict[str, str]:
         attname = Customer._meta.get_field(field).attname
         choices[field] = SURVIVOR if _filled(getattr(survivor, attname)) else MERGED
     choices["primary_contact"] = SURVIVOR
+    choices["invoice_options"] = SURVIVOR
     return choices
 
 
@@ -275,7 +276,8 @@ def undo_blockers(record: CustomerMerge) -> list[str]:
             _("The survivor was itself merged into another customer since; undo that first.")
         )
     rules = bound_rules()
-    for key, ids in record.moved.items():
+    for key in dict.fromkeys([*record.moved, *record.resolved]):
+        ids = record.moved.get(key, [])
         rule = rules.get(key)
         if rule is None:
             problems.append(_("Rows of %(key)s cannot be moved back.") % {"key": key})
@@ -337,9 +339,9 @@ def merge_undo(*, actor, record: CustomerMerge) -> CustomerMerge:
         survivor, merged = record.survivor, record.merged
         rules = bound_rules()
         for key in reversed(list(rules)):
-            if key in record.moved:
+            if key in record.moved or key in record.resolved:
                 rules[key].back(
-                    survivor.pk, merged.pk, record.moved[key], record.resolved.get(key, {})
+                    survivor.pk, merged.pk, record.moved.get(key, []), record.resolved.get(key, {})
                 )
         for attname in _taken_from_merged(record):
             setattr(survivor, attname, record.survivor_before.get(attname))

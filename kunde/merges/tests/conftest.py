@@ -103,6 +103,15 @@ def everything(duplicate, survivor, issued, manager, finance):
         uploaded_at=now,
     )
     payment_register(actor=finance, invoice=issued, amount_ore=50000, date=date(2026, 11, 1))
+    from kunde.offers.services import offer_create
+
+    line = {"section": "A", "kind": "fixed", "description": "Nettside", "quantity": "1"}
+    offer_create(
+        actor=manager,
+        customer=duplicate,
+        data={"name": "Ny nettside"},
+        lines=[{**line, "unit_price_ore": 100000}],
+    )
     return duplicate
 
 

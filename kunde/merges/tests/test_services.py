@@ -71,6 +71,7 @@ def test_merge_moves_every_reference_and_keeps_a_tombstone(everything, survivor,
         "files.CustomerFile.customer",
         "activity.ActivityEntry.customer",
         "customers.Customer.tags",
+        "offers.Offer.customer",
     }
 
 
@@ -333,3 +334,48 @@ def test_id_filters_select_exactly_the_ids(db):
     for condition in rules.id_filters(wanted):
         found |= set(Tag.objects.filter(condition).values_list("pk", flat=True))
     assert found == set(wanted)
+
+
+def test_a_customers_suggestions_find_a_misspelt_name_on_postgresql(survivor, manager):
+    from django.db import connection
+
+    from kunde.customers.services import customer_create
+    from kunde.merges.selectors import suggestions_for, trigram_available
+
+    if connection.vendor != "postgresql" or not trigram_available():
+        pytest.skip("trigram similarity is PostgreSQL's pg_trgm")
+    typo = customer_create(actor=manager, data={"name": "Fjelheim Konsult"})
+    [suggestion] = suggestions_for(survivor)
+    assert {suggestion.first, suggestion.second} == {survivor, typo}
+    assert suggestion.reasons == ["similar_name"]
+
+
+def test_a_merged_customer_is_not_edited_any_more(everything, survivor, finance):
+    from django.core.exceptions import ValidationError
+
+    from kunde.customers.services import customer_update
+
+    customer_merge(actor=finance, survivor=survivor, merged=everything)
+    with pytest.raises(ValidationError, match="merged into customer"):
+        customer_update(
+            actor=finance, customer=everything, data={"phone": "1"}, expected_version=None
+        )
+
+
+def test_the_merged_customers_invoicing_options_can_be_taken_and_undone(
+    everything, survivor, finance, admin
+):
+    InvoiceOptions.objects.filter(customer=survivor).update(credit_days=14)
+    InvoiceOptions.objects.filter(customer=everything).update(credit_days=30, your_reference="PO")
+    record = customer_merge(
+        actor=finance,
+        survivor=survivor,
+        merged=everything,
+        field_choices={"invoice_options": "merged"},
+    )
+    kept = InvoiceOptions.objects.get(customer=survivor, level="customer")
+    assert (kept.credit_days, kept.your_reference) == (30, "PO")
+    assert InvoiceOptions.objects.filter(customer=everything, level="customer").exists()
+    merge_undo(actor=admin, record=record)
+    kept.refresh_from_db()
+    assert (kept.credit_days, kept.your_reference) == (14, None)

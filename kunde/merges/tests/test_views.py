@@ -71,7 +71,17 @@ def test_posting_the_preview_merges_and_the_old_url_redirects(
     )
     assert Customer.objects.get(pk=survivor.pk).phone == everything.phone
 
-    for name in ("customers:detail", "customers:activity", "invoices:customer_invoices"):
+    tabs = [
+        "customers:detail",
+        "customers:activity",
+        "invoices:customer_invoices",
+        "invoices:customer_options",
+        "payments:customer_ledger",
+        "files:customer_files",
+        "offers:customer_offers",
+        "stats:customer_statistics",
+    ]
+    for name in tabs:
         old = client.get(reverse(name, args=[everything.pk]) + "?q=x")
         assert old.status_code == 302
         assert old.url == reverse(name, args=[survivor.pk]) + "?q=x"
@@ -119,3 +129,21 @@ def test_duplicates_page_and_dismissal(client_for, survivor, duplicate, finance)
     )
     assert DuplicateDismissal.objects.filter(first=survivor, second=duplicate).exists()
     assert client.get(reverse("merges:duplicates")).context["suggestions"] == []
+
+
+def test_a_search_for_the_merged_customers_number_finds_the_survivor(
+    client_for, everything, survivor, finance
+):
+    customer_merge(actor=finance, survivor=survivor, merged=everything)
+    page = client_for(finance).get(reverse("customers:list"), {"q": str(everything.number)})
+    assert [c.pk for c in page.context["page"].object_list] == [survivor.pk]
+
+
+def test_the_profile_hints_at_a_likely_duplicate_until_dismissed(
+    client_for, survivor, duplicate, finance
+):
+    client = client_for(finance)
+    url = reverse("customers:detail", args=[survivor.pk])
+    assert b'data-testid="duplicate-hint"' in client.get(url).content
+    DuplicateDismissal.objects.create(first=survivor, second=duplicate, dismissed_by=finance)
+    assert b'data-testid="duplicate-hint"' not in client.get(url).content
