@@ -14,6 +14,7 @@ urlpatterns = [
     path("users/", include(user_urlpatterns)),
     path("company/", company_settings, name="company"),
     path("jobs/", include("kunde.jobs.urls")),
+    path("projects/", include("kunde.projects.urls")),
     path("", include(("kunde.invoices.urls", "invoices"))),
     path("", include(("kunde.payments.urls", "payments"))),
     path("", include("kunde.files.urls")),

@@ -127,6 +127,20 @@ ACTIONS: dict[str, Action] = {
     "file.renamed": Action(_("File %(old)s renamed to %(new)s")),
     "file.deleted": Action(_("File %(name)s deleted")),
     "file.restored": Action(_("File %(name)s restored")),
+    # Projects, hours and expenses
+    "project.created": Action(_("Project %(project)s created"), "projects.Project"),
+    "project.updated": Action(_("Project %(project)s: changed %(fields)s"), "projects.Project"),
+    "hours.registered": Action(
+        _("%(hours)s hours registered on project %(project)s by %(employee)s")
+    ),
+    "hours.changed": Action(_("Hours of %(date)s on project %(project)s changed")),
+    "hours.deleted": Action(_("Hours of %(date)s on project %(project)s deleted")),
+    "hours.approved": Action(_("%(count)s time entries (%(hours)s hours) approved on %(project)s")),
+    "hours.imported": Action(
+        _("%(count)s time entries (%(hours)s hours) imported on project %(project)s")
+    ),
+    "expense.added": Action(_("Expense %(description)s, %(cost_ore)s, on project %(project)s")),
+    "expense.approved": Action(_("%(count)s expense(s) approved on %(project)s")),
     # Offers
     "offer.created": Action(_("%(doc)s created, %(net_ore)s excl. VAT")),
     "offer.updated": Action(_("%(doc)s changed, %(net_ore)s excl. VAT")),

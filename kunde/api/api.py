@@ -194,7 +194,15 @@ def _stale(request, exc):
 
 
 def api_urls():
-    from kunde.api import customers, ehf, files, invoices, jobs, payments  # noqa: F401  (registers them)
+    from kunde.api import (  # noqa: F401  (registers them)
+        customers,
+        ehf,
+        files,
+        invoices,
+        jobs,
+        payments,
+        projects,
+    )
     from kunde.api import offers as _offers  # noqa: F401  (registers them)
 
     patterns, app_name, namespace = api.urls

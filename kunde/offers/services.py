@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -452,7 +451,7 @@ def offer_accept(
         offer.answered_title = str(title or "").strip()[:200]
         offer.answered_ip = ip or None
         offer.answered_by = actor
-        offer.project = project or _new_project(offer)
+        offer.project = project or _new_project(offer, lines)
         offer.save()
         _make_milestones(offer, lines, today)
         log_activity(
@@ -470,21 +469,36 @@ def offer_accept(
     return offer
 
 
-def _new_project(offer: Offer) -> Project:
-    """A project for the accepted offer, numbered after the highest project number."""
+def _new_project(offer: Offer, lines: list[OfferLine]) -> Project:
+    """A project for the accepted offer (price model "offer-based", the offer's hourly rate as
+    its price per hour), numbered after the highest project number. Made here rather than by
+    `projects.services.project_create`, which needs a signed-in editor: the customer accepting
+    online is not one."""
+    from kunde.projects.models import PriceModel
+    from kunde.projects.services import next_project_number
+
+    hourly = [line for line in lines if line.kind == LineKind.HOURLY and line.included]
     for _attempt in range(5):
-        number = (Project.objects.aggregate(n=Max("number"))["n"] or 1000) + 1
         try:
             with transaction.atomic():
-                return Project.objects.create(
-                    number=number,
+                project = Project.objects.create(
+                    number=next_project_number(),
                     name=offer.name[:200],
                     customer=offer.customer,
                     manager=offer.made_by,
                     start_date=offer.start_date,
+                    price_model=PriceModel.OFFER,
+                    hourly_rate_ore=hourly[0].unit_price_ore if hourly else 0,
                 )
         except IntegrityError:
             continue  # someone took the number at the same moment
+        log_activity(
+            customer=offer.customer,
+            actor=offer.answered_by,
+            action="project.created",
+            params={"project": str(project)},
+        )
+        return project
     raise ValidationError(_("No project number could be taken; try again."))
 
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +8,17 @@ class ProjectStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     ACTIVE = "active", _("Active")
     COMPLETED = "completed", _("Completed")
+
+
+# A completed project is closed: no more hours or expenses are registered on it.
+CLOSED_STATUSES = (ProjectStatus.COMPLETED,)
+
+
+class PriceModel(models.TextChoices):
+    HOURLY = "hourly", _("Hourly rate")
+    FIXED = "fixed", _("Fixed price")
+    OFFER = "offer", _("Offer-based")
+    NON_BILLABLE = "non_billable", _("Non-billable")
 
 
 class Project(models.Model):
@@ -26,6 +38,12 @@ class Project(models.Model):
     )
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
+    price_model = models.CharField(
+        _("price model"), max_length=20, choices=PriceModel, default=PriceModel.HOURLY
+    )
+    # The price per hour of hours registered on the project when the customer has no agreed
+    # rate for the employee (invoices.HourlyRate wins).
+    hourly_rate_ore = models.PositiveIntegerField(_("price per hour (øre)"), default=0)
 
     class Meta:
         indexes = [
@@ -34,6 +52,14 @@ class Project(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.name}"
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end is before the start.")})
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
 
 
 class TimeEntry(models.Model):
@@ -49,6 +75,10 @@ class TimeEntry(models.Model):
     description = models.CharField(_("description"), max_length=300, blank=True)
     billable = models.BooleanField(_("billable"), default=True)
     approved = models.BooleanField(_("approved"), default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
     cost_rate_ore = models.PositiveIntegerField(_("cost per hour (øre)"), default=0)
     sales_rate_ore = models.PositiveIntegerField(_("price per hour (øre)"), default=0)
     # The invoice line that bills these hours; None while they are still to be invoiced.
@@ -61,10 +91,18 @@ class TimeEntry(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["project", "date"], name="time_entry_project_date")]
+        indexes = [
+            models.Index(fields=["project", "date"], name="time_entry_project_date"),
+            models.Index(fields=["employee", "date"], name="time_entry_employee_date"),
+        ]
 
     def __str__(self):
         return f"{self.date} {self.employee}: {self.minutes} min"
+
+    @property
+    def locked(self) -> bool:
+        """Approved or invoiced hours are never edited."""
+        return self.approved or self.invoice_line_id is not None
 
 
 class Expense(models.Model):
@@ -75,6 +113,27 @@ class Expense(models.Model):
     sales_ore = models.BigIntegerField(_("price to customer (øre)"))
     billable = models.BooleanField(_("billable"), default=True)
     approved = models.BooleanField(_("approved"), default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="expenses",
+        verbose_name=_("employee"),
+    )
+    # The receipt, kept in the customer's files (kunde/files) like any other upload.
+    receipt = models.ForeignKey(
+        "files.CustomerFile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("receipt"),
+    )
     invoice_line = models.ForeignKey(
         "invoices.InvoiceLine",
         on_delete=models.SET_NULL,
@@ -88,3 +147,26 @@ class Expense(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.description}"
+
+
+class CostRate(models.Model):
+    """What an hour of an employee costs the firm from `valid_from` on (until the next rate).
+    A time entry takes the rate valid on its date, for cost and profitability."""
+
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="cost_rates",
+        verbose_name=_("employee"),
+    )
+    valid_from = models.DateField(_("valid from"))
+    rate_ore = models.PositiveIntegerField(_("cost per hour (øre)"))
+
+    class Meta:
+        ordering = ["employee_id", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "valid_from"], name="cost_rate_once_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.employee} {self.valid_from}: {self.rate_ore}"

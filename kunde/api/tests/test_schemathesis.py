@@ -20,6 +20,7 @@ from kunde.accounts.models import ApiToken
 from kunde.customers.services import contact_add, note_add
 from kunde.invoices import services as invoices
 from kunde.payments.services import payment_register
+from kunde.projects.services import project_create
 
 MAX_EXAMPLES = os.environ.get("KUNDE_SCHEMATHESIS_EXAMPLES", "8")
 
@@ -36,6 +37,7 @@ def data(transactional_db, admin, customer, draft):
         issue_date=date(2026, 10, 1),
     )
     payment_register(actor=admin, invoice=issued, amount_ore=40000, date=date(2026, 10, 5))
+    project_create(actor=admin, customer=customer, data={"name": "Intranett"})
     _token, key = ApiToken.issue(user=admin, name="schemathesis")
     return key
 

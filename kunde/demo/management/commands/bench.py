@@ -50,6 +50,12 @@ class Command(BaseCommand):
             "--ehf", action="store_true", help="Only the EHF figures (no database needed)."
         )
         parser.add_argument(
+            "--projects",
+            action="store_true",
+            help="Only the projects figures: the CSV import of 100,000 time entries (10,000 "
+            "with --quick) and an invoice draft from 10,000 approved hours; rolled back after.",
+        )
+        parser.add_argument(
             "--offers",
             action="store_true",
             help="Only the offers figures: the Offers tab of a customer with 5,000 offers and "
@@ -63,6 +69,7 @@ class Command(BaseCommand):
         n: int,
         warmup: int,
         ehf: bool = False,
+        projects: bool = False,
         offers: bool = False,
         **options,
     ):
@@ -73,6 +80,13 @@ class Command(BaseCommand):
             raise CommandError("--n must be at least 1 and --warmup at least 0.")
         if ehf:
             self.stdout.write(json.dumps(bench_ehf(n=n), ensure_ascii=False))
+            return
+        if projects:
+            from kunde.projects.bench import bench_projects
+
+            call_command("migrate", verbosity=0)
+            for row in bench_projects(rows=10_000 if quick else 100_000, log=log):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
             return
         database = settings.DATABASES["default"]
         own = database["ENGINE"] == "django.db.backends.sqlite3" and (

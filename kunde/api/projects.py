@@ -1,0 +1,269 @@
+"""Projects, their time entries and expenses, over the services of kunde.projects."""
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Schema
+from pydantic import BeforeValidator, StrictBool
+from pydantic_core import PydanticCustomError
+
+from kunde.accounts.models import Role, User
+from kunde.api.api import api
+from kunde.api.common import MAX_INT, InputSchema, QuerySchema, by_id, page_of
+from kunde.customers.models import Customer
+from kunde.projects import selectors, services
+from kunde.projects.models import Expense, PriceModel, Project, ProjectStatus, TimeEntry
+
+
+def _iso_date(value):
+    # Pydantic would read "0" or "1700000000" as seconds since 1970.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError("date_format", "Send a date as YYYY-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+class ProjectOut(Schema):
+    id: int
+    number: int
+    name: str
+    customer: int = Field(..., alias="customer_id")
+    manager: int | None = Field(None, alias="manager_id")
+    status: str
+    price_model: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    hourly_rate_ore: int
+
+
+class ProjectIn(InputSchema):
+    """PATCH takes any of the fields; POST needs `customer` and `name`."""
+
+    customer: int | None = None
+    number: int | None = Field(None, ge=1, le=2**31 - 1)
+    name: str | None = None
+    manager: int | None = None
+    status: ProjectStatus | None = None
+    price_model: PriceModel | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
+    hourly_rate_ore: int | None = Field(None, ge=0, le=2**31 - 1)
+
+
+class ProjectPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[ProjectOut]
+
+
+class ProjectFilters(QuerySchema):
+    customer: int | None = Field(None, description="Customer id.")
+    status: ProjectStatus | None = None
+    q: str = Field("", description="Words in the name, the customer's name, or the number.")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+def _project(project_id: int) -> Project:
+    return get_object_or_404(Project.objects.select_related("customer"), pk=project_id)
+
+
+def _project_data(payload: ProjectIn) -> dict:
+    data = payload.dict(exclude_unset=True)
+    data.pop("customer", None)
+    if "manager" in data and data["manager"] is not None:
+        manager = (
+            User.objects.filter(pk=data["manager"], is_active=True)
+            .exclude(role=Role.READ_ONLY)
+            .first()
+        )
+        if manager is None:
+            raise ValidationError({"manager": "No active user with that id may manage projects."})
+        data["manager"] = manager
+    if data.get("name") is None and "name" in data:
+        raise ValidationError({"name": "A project needs a name."})
+    for field in ("status", "price_model"):
+        if field in data and data[field] is None:
+            raise ValidationError({field: "This field cannot be null."})
+    if "hourly_rate_ore" in data and data["hourly_rate_ore"] is None:
+        data["hourly_rate_ore"] = 0
+    return data
+
+
+@api.get("/projects", response=ProjectPage, tags=["projects"])
+def list_projects(request, filters: Query[ProjectFilters]):
+    projects = selectors.project_list(
+        q=filters.q, status=filters.status or "", customer_id=filters.customer
+    )
+    return page_of(projects, page=filters.page, page_size=filters.page_size)
+
+
+@api.post("/projects", response={201: ProjectOut}, tags=["projects"])
+def create_project(request, payload: ProjectIn):
+    if payload.customer is None:
+        raise ValidationError({"customer": "Say which customer the project is for."})
+    if not payload.name:
+        raise ValidationError({"name": "A project needs a name."})
+    customer = by_id(Customer, payload.customer, "customer")
+    return 201, services.project_create(
+        actor=request.user, customer=customer, data=_project_data(payload)
+    )
+
+
+@api.get("/projects/{project_id}", response=ProjectOut, tags=["projects"])
+def get_project(request, project_id: int):
+    return _project(project_id)
+
+
+@api.patch("/projects/{project_id}", response=ProjectOut, tags=["projects"])
+def update_project(request, project_id: int, payload: ProjectIn):
+    if payload.customer is not None:
+        raise ValidationError({"customer": "A project cannot move to another customer here."})
+    return services.project_update(
+        actor=request.user, project=_project(project_id), data=_project_data(payload)
+    )
+
+
+# Time entries ---------------------------------------------------------------------------------
+
+
+class TimeEntryOut(Schema):
+    id: int
+    project: int = Field(..., alias="project_id")
+    date: dt.date
+    employee: int = Field(..., alias="employee_id")
+    minutes: int
+    description: str
+    billable: bool
+    approved: bool
+    invoiced: bool
+    cost_rate_ore: int
+    sales_rate_ore: int
+
+    @staticmethod
+    def resolve_invoiced(entry) -> bool:
+        return entry.invoice_line_id is not None
+
+
+class TimeEntryIn(InputSchema):
+    date: IsoDate
+    employee: int | None = Field(None, description="User id; yourself when left out.")
+    minutes: int = Field(..., ge=1, le=24 * 60)
+    description: str = Field("", max_length=300)
+    billable: StrictBool = True
+
+
+class TimeEntryPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[TimeEntryOut]
+
+
+class EntryFilters(QuerySchema):
+    employee: int | None = Field(None, description="User id.")
+    approved: bool | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(100, ge=1, le=1000)
+
+
+@api.get("/projects/{project_id}/time-entries", response=TimeEntryPage, tags=["projects"])
+def list_time_entries(request, project_id: int, filters: Query[EntryFilters]):
+    entries = TimeEntry.objects.filter(project=_project(project_id)).order_by("-date", "-id")
+    if filters.employee is not None:
+        entries = entries.filter(employee_id=filters.employee)
+    if filters.approved is not None:
+        entries = entries.filter(approved=filters.approved)
+    if filters.date_from:
+        entries = entries.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        entries = entries.filter(date__lte=filters.date_to)
+    return page_of(entries, page=filters.page, page_size=filters.page_size)
+
+
+@api.post("/projects/{project_id}/time-entries", response={201: TimeEntryOut}, tags=["projects"])
+def create_time_entry(request, project_id: int, payload: TimeEntryIn):
+    project = _project(project_id)
+    employee = request.user
+    if payload.employee is not None:
+        employee = User.objects.filter(pk=payload.employee, is_active=True).first()
+        if employee is None:
+            raise ValidationError({"employee": f"No active user has id {payload.employee}."})
+    return 201, services.time_entry_create(
+        actor=request.user,
+        project=project,
+        employee=employee,
+        date=payload.date,
+        minutes=payload.minutes,
+        description=payload.description,
+        billable=payload.billable,
+    )
+
+
+class ApproveIn(InputSchema):
+    ids: list[Annotated[int, Field(ge=1, le=MAX_INT)]] = Field(..., min_length=1, max_length=10000)
+
+
+class ApprovedOut(Schema):
+    approved: int = Field(..., description="How many entries were approved now.")
+
+
+@api.post("/time-entries/approve", response=ApprovedOut, tags=["projects"])
+def approve_time_entries(request, payload: ApproveIn):
+    if not request.user.can_edit_customers and not request.user.can_manage_finance:
+        raise PermissionDenied("Your role may not approve hours.")
+    return {"approved": services.time_entries_approve(actor=request.user, ids=payload.ids)}
+
+
+# Expenses -------------------------------------------------------------------------------------
+
+
+class ExpenseOut(Schema):
+    id: int
+    project: int = Field(..., alias="project_id")
+    date: dt.date
+    description: str
+    employee: int | None = Field(None, alias="employee_id")
+    cost_ore: int
+    sales_ore: int
+    billable: bool
+    approved: bool
+    receipt: int | None = Field(None, alias="receipt_id", description="Id of the customer file.")
+
+
+class ExpenseIn(InputSchema):
+    date: IsoDate
+    description: str = Field(..., min_length=1, max_length=300)
+    cost_ore: int = Field(..., ge=0, le=10**12)
+    sales_ore: int | None = Field(None, ge=0, le=10**12, description="The cost when left out.")
+    billable: StrictBool = True
+    employee: int | None = Field(None, description="User id; yourself when left out.")
+
+
+@api.get("/projects/{project_id}/expenses", response=list[ExpenseOut], tags=["projects"])
+def list_expenses(request, project_id: int):
+    return list(Expense.objects.filter(project=_project(project_id)).order_by("-date", "-id"))
+
+
+@api.post("/projects/{project_id}/expenses", response={201: ExpenseOut}, tags=["projects"])
+def create_expense(request, project_id: int, payload: ExpenseIn):
+    project = _project(project_id)
+    employee = by_id(User, payload.employee, "employee")
+    return 201, services.expense_create(
+        actor=request.user,
+        project=project,
+        date=payload.date,
+        description=payload.description,
+        cost_ore=payload.cost_ore,
+        sales_ore=payload.sales_ore,
+        billable=payload.billable,
+        employee=employee,
+    )

@@ -1,0 +1,169 @@
+"""Projects, time entries and expenses over the API: shapes, roles and refusals."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kunde.projects.models import Expense, Project, TimeEntry
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+def _json(client, method, url, headers, body=None):
+    return getattr(client, method)(url, body, content_type="application/json", **headers)
+
+
+def test_create_list_get_and_patch_a_project(client, token_for, manager, customer):
+    headers = token_for(manager)
+    created = _json(
+        client,
+        "post",
+        "/api/v1/projects",
+        headers,
+        {"customer": customer.pk, "name": "Ny app", "price_model": "fixed", "manager": manager.pk},
+    )
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["customer"], body["name"], body["price_model"], body["manager"]) == (
+        customer.pk,
+        "Ny app",
+        "fixed",
+        manager.pk,
+    )
+    listed = client.get(f"/api/v1/projects?customer={customer.pk}", **headers).json()
+    assert [p["id"] for p in listed["results"]] == [body["id"]]
+    assert (
+        client.get(f"/api/v1/projects?customer={customer.pk + 1}", **headers).json()["count"] == 0
+    )
+    patched = _json(
+        client, "patch", f"/api/v1/projects/{body['id']}", headers, {"status": "completed"}
+    )
+    assert patched.status_code == 200 and patched.json()["status"] == "completed"
+    assert client.get(f"/api/v1/projects/{body['id']}", **headers).json()["status"] == "completed"
+
+
+def test_a_project_needs_a_known_customer(client, token_for, manager):
+    response = _json(
+        client, "post", "/api/v1/projects", token_for(manager), {"customer": 999, "name": "X"}
+    )
+    assert response.status_code == 422
+    assert "customer" in response.json()["errors"]
+    assert not Project.objects.exists()
+
+
+def test_a_reader_may_not_create_projects(client, token_for, reader, customer):
+    response = _json(
+        client,
+        "post",
+        "/api/v1/projects",
+        token_for(reader),
+        {"customer": customer.pk, "name": "X"},
+    )
+    assert response.status_code == 403
+
+
+def test_time_entries_are_registered_listed_and_approved(
+    client, token_for, manager, finance, project
+):
+    headers = token_for(manager)
+    url = f"/api/v1/projects/{project.pk}/time-entries"
+    created = _json(
+        client,
+        "post",
+        url,
+        headers,
+        {
+            "date": TODAY.isoformat(),
+            "employee": manager.pk,
+            "minutes": 90,
+            "description": "Møte",
+            "billable": True,
+        },
+    )
+    assert created.status_code == 201
+    entry = created.json()
+    assert (entry["minutes"], entry["employee"], entry["approved"]) == (90, manager.pk, False)
+    assert client.get(url, **headers).json()["results"][0]["id"] == entry["id"]
+    approved = _json(
+        client, "post", "/api/v1/time-entries/approve", token_for(finance), {"ids": [entry["id"]]}
+    )
+    assert approved.status_code == 200 and approved.json() == {"approved": 1}
+    assert TimeEntry.objects.get().approved is True
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"date": (TODAY + dt.timedelta(days=1)).isoformat(), "minutes": 60}, "date"),
+        ({"date": TODAY.isoformat(), "minutes": 25 * 60}, "minutes"),
+        ({"date": TODAY.isoformat(), "minutes": 60, "employee": 999999}, "employee"),
+        ({"date": "2026-13-01", "minutes": 60}, "date"),
+    ],
+)
+def test_bad_time_entries_are_refused(client, token_for, manager, project, body, field):
+    response = _json(
+        client, "post", f"/api/v1/projects/{project.pk}/time-entries", token_for(manager), body
+    )
+    assert response.status_code == 422
+    assert field in response.json()["errors"]
+    assert not TimeEntry.objects.exists()
+
+
+def test_hours_on_a_closed_project_are_refused(client, token_for, manager, project):
+    project.status = "completed"
+    project.save()
+    response = _json(
+        client,
+        "post",
+        f"/api/v1/projects/{project.pk}/time-entries",
+        token_for(manager),
+        {"date": TODAY.isoformat(), "minutes": 60},
+    )
+    assert response.status_code == 422
+    assert "closed" in response.json()["errors"]["project"][0]
+
+
+def test_a_stranger_may_not_approve(client, token_for, manager, reader, project):
+    from kunde.projects.services import time_entry_create
+
+    entry = time_entry_create(
+        actor=manager, project=project, employee=manager, date=TODAY, minutes=30
+    )
+    response = _json(
+        client, "post", "/api/v1/time-entries/approve", token_for(reader), {"ids": [entry.pk]}
+    )
+    assert response.status_code == 403
+    entry.refresh_from_db()
+    assert entry.approved is False
+
+
+def test_expenses_are_registered_and_listed(client, token_for, manager, project):
+    headers = token_for(manager)
+    url = f"/api/v1/projects/{project.pk}/expenses"
+    created = _json(
+        client,
+        "post",
+        url,
+        headers,
+        {"date": TODAY.isoformat(), "description": "Fly", "cost_ore": 150000, "sales_ore": 165000},
+    )
+    assert created.status_code == 201
+    assert created.json()["employee"] == manager.pk
+    assert [e["cost_ore"] for e in client.get(url, **headers).json()] == [150000]
+    refused = _json(
+        client,
+        "post",
+        url,
+        headers,
+        {"date": TODAY.isoformat(), "description": "X", "cost_ore": -1},
+    )
+    assert refused.status_code == 422
+    assert Expense.objects.count() == 1
+
+
+def test_unknown_projects_answer_404(client, token_for, reader):
+    assert client.get("/api/v1/projects/999", **token_for(reader)).status_code == 404
+    assert client.get("/api/v1/projects/999/time-entries", **token_for(reader)).status_code == 404
