@@ -37,9 +37,11 @@ def _list_context(request, customer=None) -> dict:
     # One reversed pattern and a table lookup per row: 50 {% url %} tags and loops cost more
     # than the page's queries.
     base = reverse("offers:detail", args=[0]).removesuffix("0/")
+    projects = reverse("projects:detail", args=[0]).removesuffix("0/")
     labels = dict(OfferStatus.choices)
     for offer in page.object_list:
         offer.url = f"{base}{offer.pk}/"
+        offer.project_url = f"{projects}{offer.project_id}/" if offer.project_id else ""
         offer.icon = STATUS_ICONS[offer.status]
         offer.status_label = labels[offer.status]
     return {

@@ -70,3 +70,5 @@ def test_compose_send_accept_online_with_an_option_and_see_the_project(
     table = page.get_by_test_id("offers-table")
     expect(table).to_contain_text(f"{offer.project.number} Ny nettside")
     expect(page.get_by_test_id("offer-sums")).to_contain_text(re.compile(r"17\s000"))
+    table.get_by_role("link", name=f"{offer.project.number} Ny nettside").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ny nettside")
