@@ -9,7 +9,7 @@ import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -358,13 +358,15 @@ def offer_expire_if_due(offer: Offer, *, today: date | None = None) -> Offer:
     return offer
 
 
-def offers_expire(*, today: date | None = None, ids=None) -> int:
-    """Every sent offer past its valid-until date becomes expired (the `kunde offers-expire`
-    command and reads). Returns how many."""
+def offers_expire(*, today: date | None = None, ids=None, customer=None) -> int:
+    """Every sent offer past its valid-until date (of `customer`, or with `ids`) becomes
+    expired (the `kunde offers-expire` command, and the pages as they read). Returns how many."""
     today = today or timezone.localdate()
     due = Offer.objects.filter(status=OfferStatus.SENT, valid_until__lt=today)
     if ids is not None:
         due = due.filter(pk__in=ids)
+    if customer is not None:
+        due = due.filter(customer=customer)
     count = 0
     for offer_id in due.values_list("pk", flat=True).iterator():
         with transaction.atomic():
@@ -581,7 +583,31 @@ def offer_withdraw(*, actor, offer: Offer) -> Offer:
     return offer
 
 
-# Milestones -----------------------------------------------------------------------------------
+# Settings and milestones ----------------------------------------------------------------------
+
+
+def offer_settings_update(*, actor, valid_days: int) -> OfferSeries:
+    """The company's default validity of new offers, in days (1–365)."""
+    if not actor.can_edit_company:
+        raise PermissionDenied(_("Only an administrator changes the offer defaults."))
+    if not 1 <= int(valid_days) <= 365:
+        raise ValidationError({"valid_days": _("Enter a number of days from 1 to 365.")})
+    with transaction.atomic():
+        series = OfferSeries.objects.select_for_update().get(pk=OfferSeries.load().pk)
+        series.valid_days = int(valid_days)
+        series.save(update_fields=["valid_days"])
+    return series
+
+
+def milestone_set_due(*, actor, milestone: Milestone, due_date: date | None) -> Milestone:
+    """When a milestone may be invoiced (none: not yet)."""
+    with transaction.atomic():
+        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        if milestone.invoice_line_id is not None:
+            raise ValidationError(_("This milestone is invoiced already."))
+        milestone.due_date = due_date
+        milestone.save(update_fields=["due_date"])
+    return milestone
 
 
 def milestone_split(*, actor, milestone: Milestone, percent, due_date: date | None) -> Milestone:

@@ -14,6 +14,11 @@ urlpatterns = [
     path("offers/<int:offer_id>/withdraw/", views.offer_withdraw, name="withdraw"),
     path("offers/<int:offer_id>/answer/", views.offer_answer, name="answer"),
     path(
+        "offers/<int:offer_id>/milestones/<int:milestone_id>/",
+        views.milestone_change,
+        name="milestone",
+    ),
+    path(
         "offers/<int:offer_id>/revisions/<int:revision_id>/pdf/",
         views.revision_pdf,
         name="revision_pdf",

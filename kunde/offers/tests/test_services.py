@@ -279,3 +279,14 @@ def test_milestone_split_keeps_the_amount_to_the_ore(sent_offer, manager):
     assert [p.percent for p in parts] == [Decimal("33.33"), Decimal("66.67")]
     assert sum(p.net_ore for p in parts) == 2000000
     assert parts[0].net_ore == 666600
+
+
+def test_an_english_customer_gets_the_offer_in_english(company, customer, manager):
+    customer.language = "en"
+    customer.save()
+    offer = services.offer_create(
+        actor=manager, customer=customer, data={"name": "Website"}, lines=LINES[:2]
+    )
+    services.offer_send(actor=manager, offer=offer, by_hand=True)
+    text = PdfReader(offer.revisions.get().pdf.open("rb")).pages[0].extract_text()
+    assert "OFFER" in text and "Valid until" in text and "Total" in text
