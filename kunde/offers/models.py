@@ -117,6 +117,10 @@ class Offer(models.Model):
             models.Index(fields=["customer", "-issue_date", "-id"], name="offer_customer_date"),
             models.Index(fields=["-issue_date", "-id"], name="offer_date"),
             models.Index(fields=["status", "valid_until"], name="offer_status_valid"),
+            # The sums of a customer's offers are read from this index alone.
+            models.Index(
+                fields=["customer", "status", "net_ore", "project"], name="offer_customer_sums"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -11,11 +11,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kunde.accounts.decorators import role_required
 from kunde.customers.views import _customer_or_404, profile_header_context
+from kunde.lib.money import format_money
 from kunde.offers import selectors, services
 from kunde.offers.forms import AnswerForm, LineFormSet, OfferForm, line_initial
 from kunde.offers.models import Milestone, OfferRevision, OfferSeries, OfferStatus
@@ -48,6 +50,12 @@ def _list_context(request, customer=None) -> dict:
         offer.project_url = f"{projects}{offer.project_id}/" if offer.project_id else ""
         offer.icon = STATUS_ICONS[offer.status]
         offer.status_label = labels[offer.status]
+        offer.issue_text = date_format(offer.issue_date, "SHORT_DATE_FORMAT")
+        offer.valid_text = date_format(offer.valid_until, "SHORT_DATE_FORMAT")
+        offer.net_text = format_money(offer.net_ore)
+        offer.remaining_text = (
+            format_money(offer.remaining_ore) if offer.remaining_ore is not None else ""
+        )
     return {
         "page": page,
         "sums": sums,
