@@ -74,9 +74,11 @@ INSTALLED_APPS = [
     "kunde.demo",
     "kunde.files",
     "kunde.offers",
+    "kunde.stats",
     "django_tasks",
     "django_tasks_db",
     "kunde.jobs",
+    "kunde.merges",
     "axes",
     "ninja",  # so /api/v1/docs uses the bundled Swagger UI files, not a CDN
 ]
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kunde.middleware.SecurityHeadersMiddleware",
+    # A merged customer's pages lead to the survivor.
+    "kunde.merges.middleware.MergedCustomerRedirectMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]

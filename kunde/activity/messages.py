@@ -159,6 +159,16 @@ ACTIONS: dict[str, Action] = {
     "offer.milestone_split": Action(
         _("Milestone %(name)s split: %(net_ore)s now, %(rest_ore)s later")
     ),
+    # Merges
+    "customer.merged_in": Action(
+        _("Customer %(other)s merged into this one (merge %(merge)s)"), "customers.Customer"
+    ),
+    "customer.merged_away": Action(
+        _("Merged into customer %(other)s (merge %(merge)s)"), "customers.Customer"
+    ),
+    "customer.merge_undone": Action(
+        _("Merge %(merge)s with customer %(other)s undone"), "customers.Customer"
+    ),
 }
 
 _DOC_KINDS = {"invoice": _("Invoice"), "credit_note": _("Credit note"), "offer": _("Offer")}

@@ -194,16 +194,19 @@ def _stale(request, exc):
 
 
 def api_urls():
+    # merges first: its /customers/duplicates must match before /customers/{customer_id}.
+    from kunde.api import merges as _merges  # noqa: F401, I001  (registers it)
     from kunde.api import (  # noqa: F401  (registers them)
         customers,
         ehf,
         files,
         invoices,
         jobs,
+        offers,
         payments,
         projects,
+        stats,
     )
-    from kunde.api import offers as _offers  # noqa: F401  (registers them)
 
     patterns, app_name, namespace = api.urls
     # The API authenticates by itself (token or session) and answers 401 in JSON, so the

@@ -18,6 +18,7 @@ from kunde.files.bench import files_bench
 from kunde.invoices.bench import bench_issuing
 from kunde.offers.bench import offers_bench
 from kunde.payments.bench import bench_payment_import
+from kunde.stats.bench import bench_stats, bench_stats_ensure
 
 
 class Command(BaseCommand):
@@ -61,6 +62,16 @@ class Command(BaseCommand):
             help="Only the offers figures: the Offers tab of a customer with 5,000 offers and "
             "offer PDFs per second (adds its own offers; no demo data needed).",
         )
+        parser.add_argument(
+            "--stats",
+            action="store_true",
+            help="Only the Key statistics figures (the large customer's tab against plain SQL).",
+        )
+        parser.add_argument(
+            "--merge",
+            action="store_true",
+            help="Only the merge figures: merge and undo of a large customer, the duplicates page.",
+        )
 
     def handle(
         self,
@@ -73,6 +84,8 @@ class Command(BaseCommand):
         offers: bool = False,
         **options,
     ):
+        merge = options.get("merge", False)
+
         def log(message):
             self.stderr.write(message, style_func=str)
 
@@ -103,8 +116,19 @@ class Command(BaseCommand):
             own_database=own,
             log=lambda message: self.stderr.write(message, style_func=str),
         )
+        if merge:
+            from kunde.merges.bench import bench_merge
+
+            for row in bench_merge(quick=quick, n=min(n, 3), log=log):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            return
         bench_invoices_ensure(log=lambda message: self.stderr.write(message, style_func=str))
         bench_payments_ensure(log=lambda message: self.stderr.write(message, style_func=str))
+        if options.get("stats"):
+            bench_stats_ensure(log=log)
+            for row in bench_stats(n=n, warmup=warmup):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            return
         for row in bench_run(n=n, warmup=warmup):
             self.stdout.write(json.dumps(row, ensure_ascii=False))
         for row in files_bench(n=n, warmup=warmup, log=log):
