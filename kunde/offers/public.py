@@ -29,9 +29,11 @@ def _refused(request, message: str, status: int = 404):
 @require_http_methods(["GET", "POST"])
 def public_offer(request, token: str):
     response = _public_offer(request, token)
-    # The link is the key: keep the page out of shared caches, search engines and referrers.
+    # The link is the key: keep it out of shared caches, search engines and other sites.
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # "same-origin", not "no-referrer": with no referrer the browser sends "Origin: null" and
+    # the CSRF check refuses the answer.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -164,7 +164,7 @@ def test_public_page_needs_no_login_and_accepts_with_an_option(
     page = client.get(url)
     assert page.status_code == 200
     assert "Nytt intranett" in page.content.decode()
-    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "same-origin"
     optional = sent_offer.lines.get(optional=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
