@@ -524,10 +524,17 @@ def _make_milestones(offer: Offer, lines: list[OfferLine], today: date) -> None:
 
 
 def _notify_after_commit(offer: Offer) -> None:
-    from kunde.offers import delivery
+    """The co-worker hears of the answer by e-mail, as a job queued once the answer commits (the
+    customer's request never waits for a mail server)."""
+    from kunde.jobs.services import job_enqueue
 
-    offer_id = offer.pk
-    transaction.on_commit(lambda: delivery.notify_firm(offer_id), robust=True)
+    offer_id, customer = offer.pk, offer.customer
+    transaction.on_commit(
+        lambda: job_enqueue(
+            kind="offers.notify", actor=None, params={"offer": offer_id}, customer=customer
+        ),
+        robust=True,
+    )
 
 
 def offer_reject(
