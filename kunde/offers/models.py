@@ -123,8 +123,9 @@ class Offer(models.Model):
             ),
         ]
         constraints = [
+            # Every offer that was sent has its number; a draft may be withdrawn unsent.
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "ready"]) | Q(number__isnull=False),
+                condition=Q(status__in=["draft", "ready", "withdrawn"]) | Q(number__isnull=False),
                 name="offer_sent_has_number",
             ),
         ]
