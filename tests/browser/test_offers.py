@@ -76,6 +76,7 @@ def test_compose_send_accept_online_with_an_option_and_invoice_the_project(
     expect(page.get_by_test_id("offer-sums")).to_contain_text(re.compile(r"17\s000"))
     table.get_by_role("link", name=f"{offer.project.number} Ny nettside").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ny nettside")
+    expect(page.get_by_test_id("project-remaining")).to_contain_text(re.compile(r"17\s000"))
 
     # Hours in the weekly grid, approved by the project manager (who made the offer).
     project = offer.project

@@ -307,3 +307,11 @@ def test_only_an_administrator_changes_the_default_validity(client_for, admin, m
     assert OfferSeries.load().valid_days == 14
     client_for(admin).post("/offers/", {"valid_days": "0"})
     assert OfferSeries.load().valid_days == 14
+
+
+def test_the_project_page_shows_its_offer_and_what_remains(client_for, manager, sent_offer):
+    offer = services.offer_accept(offer=sent_offer, name="Kari", confirmed=True)
+    page = client_for(manager).get(f"/projects/{offer.project_id}/")
+    html = page.content.decode()
+    assert 'data-testid="project-offers"' in html and "Milestone Rapport (100 %)" in html
+    assert page.context["remaining_ore"] == offer.net_ore
