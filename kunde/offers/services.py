@@ -342,6 +342,48 @@ def offer_send(
     return attempt
 
 
+def offer_resend(*, actor, offer: Offer, base_url: str = "") -> OfferDelivery:
+    """E-mail the sent revision again (after a failed attempt, or to a corrected address): the
+    same number, revision, PDF and link. Refused while an attempt is queued or its outcome is
+    unknown."""
+    from kunde.offers import delivery
+
+    with transaction.atomic():
+        offer = _locked(offer)
+        if offer.status != OfferStatus.SENT:
+            raise OfferStateError(_("Only a sent offer, not yet answered, is e-mailed again."))
+        last = offer.deliveries.first()
+        if last is not None and last.result in (
+            OfferDeliveryResult.QUEUED,
+            OfferDeliveryResult.SENDING,
+        ):
+            raise OfferStateError(
+                _("The last e-mail of %(offer)s is still queued or its outcome is unknown.")
+                % {"offer": offer}
+            )
+        revision = offer.revisions.order_by("-sent_at", "-id").first()
+        attempt = OfferDelivery.objects.create(
+            offer=offer,
+            revision=revision,
+            recipient=delivery.recipient(offer),
+            result=OfferDeliveryResult.QUEUED,
+            actor=actor,
+        )
+        log_activity(
+            customer=offer.customer,
+            actor=actor,
+            action="offer.sent",
+            params={
+                "doc": offer.activity_ref(),
+                "total_ore": offer.total_ore,
+                "to": attempt.recipient,
+            },
+        )
+    delivery.enqueue_email(actor=actor, attempt=attempt, base_url=base_url)
+    attempt.refresh_from_db()
+    return attempt
+
+
 # Answer ---------------------------------------------------------------------------------------
 
 

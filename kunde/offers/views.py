@@ -272,6 +272,19 @@ def offer_send(request, offer_id: int):
 
 @role_required("can_edit_customers")
 @require_POST
+def offer_resend(request, offer_id: int):
+    return _act(
+        request,
+        offer_id,
+        lambda o: services.offer_resend(
+            actor=request.user, offer=o, base_url=request.build_absolute_uri("/")
+        ),
+        _("The offer is being sent again."),
+    )
+
+
+@role_required("can_edit_customers")
+@require_POST
 def offer_withdraw(request, offer_id: int):
     return _act(
         request,

@@ -33,3 +33,26 @@ def test_an_attempt_is_sent_once(sent_offer, mailoutbox):
     job = Job.objects.get(kind="offers.email")
     assert run_email_job(job, lambda *a: None)["result"] == "sent"
     assert len(mailoutbox) == 1
+
+
+def test_after_a_failure_the_same_revision_is_emailed_again(
+    offer, manager, settings, mailoutbox, client_for
+):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    settings.DELIVERY_EMAIL_ATTEMPTS = 1
+    services.offer_send(actor=manager, offer=offer)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    client_for(manager).post(f"/offers/{offer.pk}/resend/")
+    assert [d.result for d in OfferDelivery.objects.all()] == ["sent", "failed"]
+    assert len(mailoutbox) == 1 and mailoutbox[0].attachments[0][0] == "tilbud-1.pdf"
+    offer.refresh_from_db()
+    assert offer.revisions.count() == 1 and offer.number == 1
+
+
+def test_an_answered_offer_is_not_emailed_again(sent_offer, manager):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    services.offer_accept(offer=sent_offer, name="Kari", confirmed=True)
+    with pytest.raises(ValidationError):
+        services.offer_resend(actor=manager, offer=sent_offer)
