@@ -180,6 +180,14 @@ class OfferLine(models.Model):
         return self.description
 
     @property
+    def quantity_text(self) -> str:
+        """The quantity without trailing zeros, in the reader's format: "4,5", not "4,500"."""
+        from django.utils.formats import number_format
+
+        value = self.quantity.normalize()
+        return number_format(value if value.as_tuple().exponent <= 0 else value.quantize(1))
+
+    @property
     def included(self) -> bool:
         """Part of the accepted work: not optional, or optional and chosen."""
         return not self.optional or self.chosen

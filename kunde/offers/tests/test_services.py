@@ -322,3 +322,10 @@ def test_a_rejected_offer_can_be_revised_and_sent_again(sent_offer, manager):
     services.offer_accept(offer=sent_offer, name="Kari", confirmed=True)
     sent_offer.refresh_from_db()
     assert sent_offer.status == OfferStatus.ACCEPTED and sent_offer.number == 1
+
+
+def test_quantities_show_without_trailing_zeros(offer):
+    from django.utils import translation
+
+    with translation.override("nb"):
+        assert [line.quantity_text for line in offer.lines.all()] == ["10", "1", "1", "4,5"]
