@@ -7,7 +7,7 @@ from typing import Annotated
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
-from pydantic import BeforeValidator, StrictBool
+from pydantic import BeforeValidator, StrictBool, StrictInt
 from pydantic_core import PydanticCustomError
 
 from kunde.accounts.models import Role, User
@@ -242,8 +242,10 @@ class ExpenseOut(Schema):
 class ExpenseIn(InputSchema):
     date: IsoDate
     description: str = Field(..., min_length=1, max_length=300)
-    cost_ore: int = Field(..., ge=0, le=10**12)
-    sales_ore: int | None = Field(None, ge=0, le=10**12, description="The cost when left out.")
+    cost_ore: StrictInt = Field(..., ge=0, le=10**12)
+    sales_ore: StrictInt | None = Field(
+        None, ge=0, le=10**12, description="The cost when left out."
+    )
     billable: StrictBool = True
     employee: int | None = Field(None, description="User id; yourself when left out.")
 
