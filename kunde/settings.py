@@ -265,6 +265,10 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "kunde@localhost")
 
 # The public business register (Enhetsregisteret). Tests point this at a local server.
+# Offers: how long the public acceptance link lives, and the address e-mailed links use when the
+# sender's own address is not known (a command or job without a request).
+OFFER_LINK_MAX_AGE_DAYS = env_int("OFFER_LINK_MAX_AGE_DAYS", 180)
+SITE_URL = env_str("SITE_URL", "")
 BRREG_BASE_URL = env_str("BRREG_BASE_URL", "https://data.brreg.no/enhetsregisteret/api")
 BRREG_TIMEOUT_SECONDS = env_float("BRREG_TIMEOUT_SECONDS", 3.0)
 

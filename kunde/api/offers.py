@@ -16,6 +16,7 @@ from ninja import Field, Query, Schema, Status
 
 from kunde.api.api import api
 from kunde.api.common import InputSchema, QuerySchema, by_id, page_of
+from kunde.api.invoices import Detail, Errors  # one schema each in the OpenAPI document
 from kunde.customers.models import Contact, Customer
 from kunde.offers import services
 from kunde.offers.models import LineKind, Offer, OfferStatus
@@ -39,14 +40,6 @@ class OfferConflict(Exception):
 def _conflict(request, exc):
     messages = getattr(exc, "messages", None) or [str(exc)]
     return api.create_response(request, {"detail": " ".join(messages)}, status=409)
-
-
-class Detail(Schema):
-    detail: str
-
-
-class Errors(Schema):
-    errors: dict[str, list[str]]
 
 
 class OfferLineOut(Schema):

@@ -69,6 +69,12 @@ KINDS: dict[str, Kind] = {
         attempts_setting="DELIVERY_EMAIL_ATTEMPTS",
         backoff_setting="DELIVERY_EMAIL_RETRY_SECONDS",
     ),
+    "offers.notify": Kind(
+        _("Offer answered: notice to the firm"),
+        "kunde.offers.delivery.run_notify_job",
+        attempts_setting="DELIVERY_EMAIL_ATTEMPTS",
+        backoff_setting="DELIVERY_EMAIL_RETRY_SECONDS",
+    ),
 }
 
 

@@ -146,7 +146,10 @@ def bench_offer_pdfs(*, seconds: float = 3.0) -> dict:
 
 
 def offers_bench(*, time_get: Callable, n: int, warmup: int, log: Callable = print) -> list[dict]:
+    from kunde.demo.bench import planner_statistics_refresh
+
     customer = bench_offers_ensure(log=log)
+    planner_statistics_refresh()  # PostgreSQL: plans with statistics, as in production
     client = Client()
     client.force_login(_admin())
     on_customer = Offer.objects.filter(customer=customer).count()

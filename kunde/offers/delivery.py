@@ -6,7 +6,7 @@ so a worker that dies in between leaves "outcome unknown", never a silent duplic
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, send_mail
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils import timezone
@@ -150,12 +150,13 @@ def give_up_email_job(job) -> None:
     )
 
 
-def notify_firm(offer_id: int) -> None:
-    """Tell the co-worker who made the offer that the customer answered (after commit)."""
-    offer = Offer.objects.select_related("made_by", "customer").get(pk=offer_id)
+def run_notify_job(job, report) -> dict:
+    """Tell the co-worker who made the offer that the customer answered (kind `offers.notify`;
+    a mail server that refuses is tried again later)."""
+    offer = Offer.objects.select_related("made_by", "customer").get(pk=job.params["offer"])
     to = offer.made_by.email or Company.load().email
     if not to:
-        return
+        return {"sent": False}
     subject = _("%(offer)s for %(customer)s was %(status)s") % {
         "offer": offer,
         "customer": offer.customer.name,
@@ -169,4 +170,8 @@ def notify_firm(offer_id: int) -> None:
         )
     if offer.reject_comment:
         lines.append(_("Comment: %(comment)s") % {"comment": offer.reject_comment})
-    send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [to], fail_silently=True)
+    message = EmailMessage(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [to])
+    error = _transmit(message)
+    if error:
+        raise RetryLater(error)
+    return {"sent": True, "to": to}

@@ -117,10 +117,15 @@ class Offer(models.Model):
             models.Index(fields=["customer", "-issue_date", "-id"], name="offer_customer_date"),
             models.Index(fields=["-issue_date", "-id"], name="offer_date"),
             models.Index(fields=["status", "valid_until"], name="offer_status_valid"),
+            # The sums of a customer's offers are read from this index alone.
+            models.Index(
+                fields=["customer", "status", "net_ore", "project"], name="offer_customer_sums"
+            ),
         ]
         constraints = [
+            # Every offer that was sent has its number; a draft may be withdrawn unsent.
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "ready"]) | Q(number__isnull=False),
+                condition=Q(status__in=["draft", "ready", "withdrawn"]) | Q(number__isnull=False),
                 name="offer_sent_has_number",
             ),
         ]
@@ -173,6 +178,14 @@ class OfferLine(models.Model):
 
     def __str__(self):
         return self.description
+
+    @property
+    def quantity_text(self) -> str:
+        """The quantity without trailing zeros, in the reader's format: "4,5", not "4,500"."""
+        from django.utils.formats import number_format
+
+        value = self.quantity.normalize()
+        return number_format(value if value.as_tuple().exponent <= 0 else value.quantize(1))
 
     @property
     def included(self) -> bool:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from kunde.accounts.lockout import client_ip
@@ -24,8 +25,19 @@ def _refused(request, message: str, status: int = 404):
 
 
 @login_not_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def public_offer(request, token: str):
+    response = _public_offer(request, token)
+    # The link is the key: keep it out of shared caches, search engines and other sites.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    # "same-origin", not "no-referrer": with no referrer the browser sends "Origin: null" and
+    # the CSRF check refuses the answer.
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _public_offer(request, token: str):
     data = read_token(token)
     offer = None
     if data is not None:

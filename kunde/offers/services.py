@@ -9,9 +9,8 @@ import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -343,6 +342,48 @@ def offer_send(
     return attempt
 
 
+def offer_resend(*, actor, offer: Offer, base_url: str = "") -> OfferDelivery:
+    """E-mail the sent revision again (after a failed attempt, or to a corrected address): the
+    same number, revision, PDF and link. Refused while an attempt is queued or its outcome is
+    unknown."""
+    from kunde.offers import delivery
+
+    with transaction.atomic():
+        offer = _locked(offer)
+        if offer.status != OfferStatus.SENT:
+            raise OfferStateError(_("Only a sent offer, not yet answered, is e-mailed again."))
+        last = offer.deliveries.first()
+        if last is not None and last.result in (
+            OfferDeliveryResult.QUEUED,
+            OfferDeliveryResult.SENDING,
+        ):
+            raise OfferStateError(
+                _("The last e-mail of %(offer)s is still queued or its outcome is unknown.")
+                % {"offer": offer}
+            )
+        revision = offer.revisions.order_by("-sent_at", "-id").first()
+        attempt = OfferDelivery.objects.create(
+            offer=offer,
+            revision=revision,
+            recipient=delivery.recipient(offer),
+            result=OfferDeliveryResult.QUEUED,
+            actor=actor,
+        )
+        log_activity(
+            customer=offer.customer,
+            actor=actor,
+            action="offer.sent",
+            params={
+                "doc": offer.activity_ref(),
+                "total_ore": offer.total_ore,
+                "to": attempt.recipient,
+            },
+        )
+    delivery.enqueue_email(actor=actor, attempt=attempt, base_url=base_url)
+    attempt.refresh_from_db()
+    return attempt
+
+
 # Answer ---------------------------------------------------------------------------------------
 
 
@@ -359,13 +400,15 @@ def offer_expire_if_due(offer: Offer, *, today: date | None = None) -> Offer:
     return offer
 
 
-def offers_expire(*, today: date | None = None, ids=None) -> int:
-    """Every sent offer past its valid-until date becomes expired (the `kunde offers-expire`
-    command and reads). Returns how many."""
+def offers_expire(*, today: date | None = None, ids=None, customer=None) -> int:
+    """Every sent offer past its valid-until date (of `customer`, or with `ids`) becomes
+    expired (the `kunde offers-expire` command, and the pages as they read). Returns how many."""
     today = today or timezone.localdate()
     due = Offer.objects.filter(status=OfferStatus.SENT, valid_until__lt=today)
     if ids is not None:
         due = due.filter(pk__in=ids)
+    if customer is not None:
+        due = due.filter(customer=customer)
     count = 0
     for offer_id in due.values_list("pk", flat=True).iterator():
         with transaction.atomic():
@@ -452,7 +495,7 @@ def offer_accept(
         offer.answered_title = str(title or "").strip()[:200]
         offer.answered_ip = ip or None
         offer.answered_by = actor
-        offer.project = project or _new_project(offer)
+        offer.project = project or _new_project(offer, lines)
         offer.save()
         _make_milestones(offer, lines, today)
         log_activity(
@@ -470,21 +513,36 @@ def offer_accept(
     return offer
 
 
-def _new_project(offer: Offer) -> Project:
-    """A project for the accepted offer, numbered after the highest project number."""
+def _new_project(offer: Offer, lines: list[OfferLine]) -> Project:
+    """A project for the accepted offer (price model "offer-based", the offer's hourly rate as
+    its price per hour), numbered after the highest project number. Made here rather than by
+    `projects.services.project_create`, which needs a signed-in editor: the customer accepting
+    online is not one."""
+    from kunde.projects.models import PriceModel
+    from kunde.projects.services import next_project_number
+
+    hourly = [line for line in lines if line.kind == LineKind.HOURLY and line.included]
     for _attempt in range(5):
-        number = (Project.objects.aggregate(n=Max("number"))["n"] or 1000) + 1
         try:
             with transaction.atomic():
-                return Project.objects.create(
-                    number=number,
+                project = Project.objects.create(
+                    number=next_project_number(),
                     name=offer.name[:200],
                     customer=offer.customer,
                     manager=offer.made_by,
                     start_date=offer.start_date,
+                    price_model=PriceModel.OFFER,
+                    hourly_rate_ore=hourly[0].unit_price_ore if hourly else 0,
                 )
         except IntegrityError:
             continue  # someone took the number at the same moment
+        log_activity(
+            customer=offer.customer,
+            actor=offer.answered_by,
+            action="project.created",
+            params={"project": str(project)},
+        )
+        return project
     raise ValidationError(_("No project number could be taken; try again."))
 
 
@@ -508,10 +566,17 @@ def _make_milestones(offer: Offer, lines: list[OfferLine], today: date) -> None:
 
 
 def _notify_after_commit(offer: Offer) -> None:
-    from kunde.offers import delivery
+    """The co-worker hears of the answer by e-mail, as a job queued once the answer commits (the
+    customer's request never waits for a mail server)."""
+    from kunde.jobs.services import job_enqueue
 
-    offer_id = offer.pk
-    transaction.on_commit(lambda: delivery.notify_firm(offer_id), robust=True)
+    offer_id, customer = offer.pk, offer.customer
+    transaction.on_commit(
+        lambda: job_enqueue(
+            kind="offers.notify", actor=None, params={"offer": offer_id}, customer=customer
+        ),
+        robust=True,
+    )
 
 
 def offer_reject(
@@ -567,7 +632,31 @@ def offer_withdraw(*, actor, offer: Offer) -> Offer:
     return offer
 
 
-# Milestones -----------------------------------------------------------------------------------
+# Settings and milestones ----------------------------------------------------------------------
+
+
+def offer_settings_update(*, actor, valid_days: int) -> OfferSeries:
+    """The company's default validity of new offers, in days (1–365)."""
+    if not actor.can_edit_company:
+        raise PermissionDenied(_("Only an administrator changes the offer defaults."))
+    if not 1 <= int(valid_days) <= 365:
+        raise ValidationError({"valid_days": _("Enter a number of days from 1 to 365.")})
+    with transaction.atomic():
+        series = OfferSeries.objects.select_for_update().get(pk=OfferSeries.load().pk)
+        series.valid_days = int(valid_days)
+        series.save(update_fields=["valid_days"])
+    return series
+
+
+def milestone_set_due(*, actor, milestone: Milestone, due_date: date | None) -> Milestone:
+    """When a milestone may be invoiced (none: not yet)."""
+    with transaction.atomic():
+        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        if milestone.invoice_line_id is not None:
+            raise ValidationError(_("This milestone is invoiced already."))
+        milestone.due_date = due_date
+        milestone.save(update_fields=["due_date"])
+    return milestone
 
 
 def milestone_split(*, actor, milestone: Milestone, percent, due_date: date | None) -> Milestone:

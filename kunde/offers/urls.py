@@ -11,8 +11,14 @@ urlpatterns = [
     path("offers/<int:offer_id>/edit/", views.offer_edit, name="edit"),
     path("offers/<int:offer_id>/ready/", views.offer_ready, name="ready"),
     path("offers/<int:offer_id>/send/", views.offer_send, name="send"),
+    path("offers/<int:offer_id>/resend/", views.offer_resend, name="resend"),
     path("offers/<int:offer_id>/withdraw/", views.offer_withdraw, name="withdraw"),
     path("offers/<int:offer_id>/answer/", views.offer_answer, name="answer"),
+    path(
+        "offers/<int:offer_id>/milestones/<int:milestone_id>/",
+        views.milestone_change,
+        name="milestone",
+    ),
     path(
         "offers/<int:offer_id>/revisions/<int:revision_id>/pdf/",
         views.revision_pdf,

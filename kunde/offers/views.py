@@ -2,6 +2,8 @@
 offer page with its actions (ready, send, sent by hand, register an answer, withdraw) and the
 stored PDFs of its revisions. Every action is one service call."""
 
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -9,14 +11,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kunde.accounts.decorators import role_required
 from kunde.customers.views import _customer_or_404, profile_header_context
+from kunde.lib.money import format_money
 from kunde.offers import selectors, services
 from kunde.offers.forms import AnswerForm, LineFormSet, OfferForm, line_initial
-from kunde.offers.models import OfferRevision, OfferStatus
+from kunde.offers.models import Milestone, OfferRevision, OfferSeries, OfferStatus
 from kunde.offers.pdf import stored_pdf
 from kunde.projects.models import Project
 
@@ -32,16 +36,26 @@ STATUS_ICONS = {
 
 
 def _list_context(request, customer=None) -> dict:
+    # Expiry on read: sent offers past their date are shown (and counted) as expired.
+    services.offers_expire(customer=customer)
     params = selectors.OfferListParams.from_query(request.GET)
     page, sums = selectors.offers_page(customer=customer, params=params)
     # One reversed pattern and a table lookup per row: 50 {% url %} tags and loops cost more
     # than the page's queries.
     base = reverse("offers:detail", args=[0]).removesuffix("0/")
+    projects = reverse("projects:detail", args=[0]).removesuffix("0/")
     labels = dict(OfferStatus.choices)
     for offer in page.object_list:
         offer.url = f"{base}{offer.pk}/"
+        offer.project_url = f"{projects}{offer.project_id}/" if offer.project_id else ""
         offer.icon = STATUS_ICONS[offer.status]
         offer.status_label = labels[offer.status]
+        offer.issue_text = date_format(offer.issue_date, "SHORT_DATE_FORMAT")
+        offer.valid_text = date_format(offer.valid_until, "SHORT_DATE_FORMAT")
+        offer.net_text = format_money(offer.net_ore)
+        offer.remaining_text = (
+            format_money(offer.remaining_ore) if offer.remaining_ore is not None else ""
+        )
     return {
         "page": page,
         "sums": sums,
@@ -65,9 +79,23 @@ def customer_offers(request, customer_id: int):
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def all_offers(request):
-    return render(request, "offers/all_offers.html", _list_context(request))
+    if request.method == "POST":
+        try:
+            services.offer_settings_update(
+                actor=request.user, valid_days=int(request.POST.get("valid_days", "0") or 0)
+            )
+        except (ValidationError, ValueError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("The offer defaults were saved."))
+        return redirect("offers:list")
+    return render(
+        request,
+        "offers/all_offers.html",
+        {**_list_context(request), "series": OfferSeries.load()},
+    )
 
 
 def _lines_from(formset) -> list[dict] | None:
@@ -244,6 +272,19 @@ def offer_send(request, offer_id: int):
 
 @role_required("can_edit_customers")
 @require_POST
+def offer_resend(request, offer_id: int):
+    return _act(
+        request,
+        offer_id,
+        lambda o: services.offer_resend(
+            actor=request.user, offer=o, base_url=request.build_absolute_uri("/")
+        ),
+        _("The offer is being sent again."),
+    )
+
+
+@role_required("can_edit_customers")
+@require_POST
 def offer_withdraw(request, offer_id: int):
     return _act(
         request,
@@ -295,6 +336,30 @@ def offer_answer(request, offer_id: int):
         ),
         _("The acceptance was registered."),
     )
+
+
+@role_required("can_edit_customers")
+@require_POST
+def milestone_change(request, offer_id: int, milestone_id: int):
+    """Set when a milestone is due, or invoice only a percentage of it now (the rest stays)."""
+    milestone = Milestone.objects.filter(pk=milestone_id, offer_id=offer_id).first()
+    if milestone is None:
+        raise Http404(_("No such milestone."))
+    due = request.POST.get("due_date") or None
+    try:
+        due = date.fromisoformat(due) if due else None
+        percent = request.POST.get("percent", "").strip().replace(",", ".")
+        if percent and Decimal(percent) != milestone.percent:
+            services.milestone_split(
+                actor=request.user, milestone=milestone, percent=percent, due_date=due
+            )
+        else:
+            services.milestone_set_due(actor=request.user, milestone=milestone, due_date=due)
+    except (ValidationError, ValueError, InvalidOperation) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [_("Enter a valid value.")])))
+    else:
+        messages.success(request, _("The milestone was saved."))
+    return redirect("offers:detail", offer_id)
 
 
 @require_GET

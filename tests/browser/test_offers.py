@@ -1,20 +1,24 @@
-"""An offer from compose to project: a co-worker composes an offer with an optional line and
+"""An offer from compose to invoice: a co-worker composes an offer with an optional line and
 sends it; the customer opens the e-mailed link in a browser of their own (no sign-in), chooses
-the optional line and accepts; the firm sees the project the offer became."""
+the optional line and accepts; the firm sees the project the offer became, registers hours in
+the weekly grid, approves them, and finance invoices the project: the hours at the offer's rate
+and the chosen fixed-price line as a milestone."""
 
 import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from kunde.invoices.models import Invoice
 from kunde.offers.models import Offer
 
 pytestmark = pytest.mark.browser
 
 
-def test_compose_send_accept_online_with_an_option_and_see_the_project(
-    page, browser, live_server, sign_in, t, manager, customer, company
+def test_compose_send_accept_online_with_an_option_and_invoice_the_project(
+    page, browser, live_server, sign_in, t, manager, finance, customer, company
 ):
     sign_in(manager)
     page.goto(f"/customers/{customer.pk}/offers/")
@@ -70,3 +74,28 @@ def test_compose_send_accept_online_with_an_option_and_see_the_project(
     table = page.get_by_test_id("offers-table")
     expect(table).to_contain_text(f"{offer.project.number} Ny nettside")
     expect(page.get_by_test_id("offer-sums")).to_contain_text(re.compile(r"17\s000"))
+    table.get_by_role("link", name=f"{offer.project.number} Ny nettside").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ny nettside")
+    expect(page.get_by_test_id("project-remaining")).to_contain_text(re.compile(r"17\s000"))
+
+    # Hours in the weekly grid, approved by the project manager (who made the offer).
+    project = offer.project
+    page.goto("/projects/hours/")
+    page.locator("#row-0-project").select_option(str(project.pk))
+    page.locator(f"#row-0-day-{timezone.localdate().weekday()}").fill("6")
+    page.get_by_role("button", name=t("Save week")).click()
+    page.goto(f"/projects/{project.pk}/")
+    page.get_by_role("button", name=t("Approve all open hours")).click()
+    expect(page.locator("[data-approved-hours]")).to_contain_text("6")
+
+    # Finance invoices the project: 6 h at the offer's 1 200 kr and the "Logo" milestone.
+    page.get_by_role("button", name=t("Sign out")).click()
+    sign_in(finance)
+    page.goto(f"/invoices/new/?customer={customer.pk}")
+    page.locator(f"#project-{project.pk}").check()
+    page.get_by_role("button", name=t("Create draft")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Invoice draft"))
+    invoice = Invoice.objects.get()
+    lines = {line.description: line.net_ore for line in invoice.lines.all()}
+    assert lines.pop("Milestone: Logo") == 500000
+    assert list(lines.values()) == [720000]

@@ -109,3 +109,20 @@ def test_reader_may_read_but_not_create(client, token_for, reader, customer, com
     headers = token_for(reader)
     assert client.get("/api/v1/offers", **headers).status_code == 200
     assert _create(client, customer, headers).status_code == 403
+
+
+def test_an_invoice_from_the_accepted_offers_project_takes_the_due_milestone(
+    client, token_for, manager, finance, customer, contact, company
+):
+    headers = token_for(manager)
+    offer = _create(client, customer, headers).json()
+    url = f"/api/v1/offers/{offer['id']}"
+    _post(client, f"{url}/send", {"by_hand": True}, headers)
+    project = _post(client, f"{url}/accept", {"name": "Kari"}, headers).json()["project"]
+    body = {"customer": customer.pk, "project": project, "from_project_hours": True}
+    invoice = _post(client, "/api/v1/invoices", body, token_for(finance))
+    assert invoice.status_code == 201, invoice.content
+    [line] = invoice.json()["lines"]
+    assert (line["description"], line["net_ore"]) == ("Milestone: Rapport", 2000000)
+    again = _post(client, "/api/v1/invoices", body, token_for(finance))
+    assert again.status_code == 422  # never a milestone twice

@@ -279,3 +279,53 @@ def test_milestone_split_keeps_the_amount_to_the_ore(sent_offer, manager):
     assert [p.percent for p in parts] == [Decimal("33.33"), Decimal("66.67")]
     assert sum(p.net_ore for p in parts) == 2000000
     assert parts[0].net_ore == 666600
+
+
+def test_an_english_customer_gets_the_offer_in_english(company, customer, manager):
+    customer.language = "en"
+    customer.save()
+    offer = services.offer_create(
+        actor=manager, customer=customer, data={"name": "Website"}, lines=LINES[:2]
+    )
+    services.offer_send(actor=manager, offer=offer, by_hand=True)
+    text = PdfReader(offer.revisions.get().pdf.open("rb")).pages[0].extract_text()
+    assert "OFFER" in text and "Valid until" in text and "Total" in text
+
+
+def test_a_sent_offer_is_not_sent_again_nor_marked_ready(sent_offer, manager):
+    with pytest.raises(ValidationError, match="only a draft or an offer ready to send"):
+        services.offer_send(actor=manager, offer=sent_offer, by_hand=True)
+    with pytest.raises(ValidationError, match="Only a draft"):
+        services.offer_mark_ready(actor=manager, offer=sent_offer)
+    assert sent_offer.revisions.count() == 1
+
+
+def test_a_draft_can_be_withdrawn_and_then_not_sent(offer, manager):
+    services.offer_withdraw(actor=manager, offer=offer)
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.WITHDRAWN
+    with pytest.raises(ValidationError):
+        services.offer_send(actor=manager, offer=offer, by_hand=True)
+    assert offer.number is None
+    assert ActivityEntry.objects.filter(action="offer.withdrawn").count() == 1
+
+
+def test_a_rejected_offer_can_be_revised_and_sent_again(sent_offer, manager):
+    services.offer_reject(offer=sent_offer, comment="For dyrt", actor=manager)
+    services.offer_update(
+        actor=manager, offer=sent_offer, data={"discount_percent": "10"}, lines=LINES
+    )
+    sent_offer.refresh_from_db()
+    assert (sent_offer.status, sent_offer.revision, sent_offer.reject_comment) == ("draft", "A", "")
+    assert sent_offer.net_ore == round((1250000 + 2000000 + 333333) * 0.9)
+    services.offer_send(actor=manager, offer=sent_offer, by_hand=True)
+    services.offer_accept(offer=sent_offer, name="Kari", confirmed=True)
+    sent_offer.refresh_from_db()
+    assert sent_offer.status == OfferStatus.ACCEPTED and sent_offer.number == 1
+
+
+def test_quantities_show_without_trailing_zeros(offer):
+    from django.utils import translation
+
+    with translation.override("nb"):
+        assert [line.quantity_text for line in offer.lines.all()] == ["10", "1", "1", "4,5"]

@@ -164,6 +164,7 @@ def test_public_page_needs_no_login_and_accepts_with_an_option(
     page = client.get(url)
     assert page.status_code == 200
     assert "Nytt intranett" in page.content.decode()
+    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "same-origin"
     optional = sent_offer.lines.get(optional=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -258,3 +259,59 @@ def test_withdrawn_offer_link_shows_withdrawn(client, sent_offer, mailoutbox, ma
     page = client.get(_link(mailoutbox[0]))
     assert "Tilbudet er trukket tilbake" in page.content.decode()
     assert "public-answer" not in page.content.decode()
+
+
+def test_the_tab_shows_an_offer_past_its_date_as_expired(client_for, manager, sent_offer):
+    Offer.objects.filter(pk=sent_offer.pk).update(
+        valid_until=sent_offer.issue_date - timedelta(days=1)
+    )
+    page = client_for(manager).get(f"/customers/{sent_offer.customer_id}/offers/?status=expired")
+    assert [o.pk for o in page.context["page"].object_list] == [sent_offer.pk]
+
+
+def test_a_milestone_is_split_and_dated_on_the_offer_page(client_for, manager, sent_offer, today):
+    from kunde.offers.models import Milestone
+
+    services.offer_accept(offer=sent_offer, name="Kari", confirmed=True)
+    milestone = Milestone.objects.get()
+    client = client_for(manager)
+    client.post(
+        f"/offers/{sent_offer.pk}/milestones/{milestone.pk}/",
+        {"percent": "25", "due_date": today.isoformat()},
+    )
+    parts = list(Milestone.objects.order_by("id").values_list("percent", "net_ore", "due_date"))
+    assert parts == [(25, 500000, today), (75, 1500000, None)]
+    rest = Milestone.objects.get(due_date__isnull=True)
+    later = today + timedelta(days=30)
+    client.post(
+        f"/offers/{sent_offer.pk}/milestones/{rest.pk}/",
+        {"percent": "75", "due_date": later.isoformat()},
+    )
+    rest.refresh_from_db()
+    assert rest.due_date == later and rest.percent == 75
+    bad = client.post(
+        f"/offers/{sent_offer.pk}/milestones/{rest.pk}/", {"percent": "80"}, follow=True
+    )
+    assert "above 0 and below" in bad.content.decode()
+    assert (
+        client_for(manager).post(f"/offers/{sent_offer.pk}/milestones/999999/").status_code == 404
+    )
+
+
+def test_only_an_administrator_changes_the_default_validity(client_for, admin, manager):
+    from kunde.offers.models import OfferSeries
+
+    client_for(manager).post("/offers/", {"valid_days": "14"})
+    assert OfferSeries.load().valid_days == 30
+    client_for(admin).post("/offers/", {"valid_days": "14"})
+    assert OfferSeries.load().valid_days == 14
+    client_for(admin).post("/offers/", {"valid_days": "0"})
+    assert OfferSeries.load().valid_days == 14
+
+
+def test_the_project_page_shows_its_offer_and_what_remains(client_for, manager, sent_offer):
+    offer = services.offer_accept(offer=sent_offer, name="Kari", confirmed=True)
+    page = client_for(manager).get(f"/projects/{offer.project_id}/")
+    html = page.content.decode()
+    assert 'data-testid="project-offers"' in html and "Milestone Rapport (100 %)" in html
+    assert page.context["remaining_ore"] == offer.net_ore
