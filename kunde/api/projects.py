@@ -7,7 +7,7 @@ from typing import Annotated
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
-from pydantic import BeforeValidator, StrictBool
+from pydantic import BeforeValidator, StrictBool, StrictInt
 from pydantic_core import PydanticCustomError
 
 from kunde.accounts.models import Role, User
@@ -44,15 +44,15 @@ class ProjectOut(Schema):
 class ProjectIn(InputSchema):
     """PATCH takes any of the fields; POST needs `customer` and `name`."""
 
-    customer: int | None = None
-    number: int | None = Field(None, ge=1, le=2**31 - 1)
+    customer: StrictInt | None = None
+    number: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
     name: str | None = None
-    manager: int | None = None
+    manager: StrictInt | None = None
     status: ProjectStatus | None = None
     price_model: PriceModel | None = None
     start_date: IsoDate | None = None
     end_date: IsoDate | None = None
-    hourly_rate_ore: int | None = Field(None, ge=0, le=2**31 - 1)
+    hourly_rate_ore: StrictInt | None = Field(None, ge=0, le=2**31 - 1)
 
 
 class ProjectPage(Schema):
@@ -153,8 +153,8 @@ class TimeEntryOut(Schema):
 
 class TimeEntryIn(InputSchema):
     date: IsoDate
-    employee: int | None = Field(None, description="User id; yourself when left out.")
-    minutes: int = Field(..., ge=1, le=24 * 60)
+    employee: StrictInt | None = Field(None, description="User id; yourself when left out.")
+    minutes: StrictInt = Field(..., ge=1, le=24 * 60)
     description: str = Field("", max_length=300)
     billable: StrictBool = True
 
@@ -209,7 +209,9 @@ def create_time_entry(request, project_id: int, payload: TimeEntryIn):
 
 
 class ApproveIn(InputSchema):
-    ids: list[Annotated[int, Field(ge=1, le=MAX_INT)]] = Field(..., min_length=1, max_length=10000)
+    ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_INT)]] = Field(
+        ..., min_length=1, max_length=10000
+    )
 
 
 class ApprovedOut(Schema):
@@ -242,10 +244,12 @@ class ExpenseOut(Schema):
 class ExpenseIn(InputSchema):
     date: IsoDate
     description: str = Field(..., min_length=1, max_length=300)
-    cost_ore: int = Field(..., ge=0, le=10**12)
-    sales_ore: int | None = Field(None, ge=0, le=10**12, description="The cost when left out.")
+    cost_ore: StrictInt = Field(..., ge=0, le=10**12)
+    sales_ore: StrictInt | None = Field(
+        None, ge=0, le=10**12, description="The cost when left out."
+    )
     billable: StrictBool = True
-    employee: int | None = Field(None, description="User id; yourself when left out.")
+    employee: StrictInt | None = Field(None, description="User id; yourself when left out.")
 
 
 @api.get("/projects/{project_id}/expenses", response=list[ExpenseOut], tags=["projects"])
