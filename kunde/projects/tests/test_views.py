@@ -235,7 +235,7 @@ def test_approved_hours_are_locked_in_the_grid(client_for, manager, project):
     services.time_entries_approve(actor=manager, ids=[entry.pk])
     page = client_for(manager).get(f"/projects/hours/?week={MONDAY.isoformat()}")
     assert 'name="row-0-day-0"' not in page.text
-    assert "class=\"locked\"" in page.text
+    assert 'class="locked"' in page.text
 
 
 def test_only_finance_opens_the_hours_of_others(client_for, finance, manager, reader):
