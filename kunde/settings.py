@@ -73,9 +73,12 @@ INSTALLED_APPS = [
     "kunde.api",
     "kunde.demo",
     "kunde.files",
+    "kunde.offers",
+    "kunde.stats",
     "django_tasks",
     "django_tasks_db",
     "kunde.jobs",
+    "kunde.merges",
     "axes",
     "ninja",  # so /api/v1/docs uses the bundled Swagger UI files, not a CDN
 ]
@@ -95,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kunde.middleware.SecurityHeadersMiddleware",
+    # A merged customer's pages lead to the survivor.
+    "kunde.merges.middleware.MergedCustomerRedirectMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -279,6 +284,14 @@ DELIVERY_EMAIL_ATTEMPTS = env_int("DELIVERY_EMAIL_ATTEMPTS", 5)
 DELIVERY_EMAIL_RETRY_SECONDS = env_float("DELIVERY_EMAIL_RETRY_SECONDS", 60)  # doubles each time
 # Payment files above this size are imported by a worker (the request answers at once).
 PAYMENT_IMPORT_QUEUE_ABOVE_BYTES = env_int("PAYMENT_IMPORT_QUEUE_ABOVE_BYTES", 200 * 1024)
+# Downloads (invoices report, statement) of more rows than this are made by a worker; the file
+# is kept this many hours. The print-queue PDF of more documents than this, likewise.
+DOWNLOADS_QUEUE_ABOVE_ROWS = env_int("DOWNLOADS_QUEUE_ABOVE_ROWS", 2000)
+DOWNLOADS_KEEP_HOURS = env_float("DOWNLOADS_KEEP_HOURS", 24)
+PRINT_QUEUE_ABOVE_DOCUMENTS = env_int("PRINT_QUEUE_ABOVE_DOCUMENTS", 50)
+# An issued document whose PDF is still missing after this many seconds (its render was lost)
+# is rendered by a worker's housekeeping.
+PDF_RENDER_LOST_AFTER_SECONDS = env_float("PDF_RENDER_LOST_AFTER_SECONDS", 60)
 
 # EHF (kunde.ehf): the access point's HTTP API, an outbox folder in the file storage for
 # providers that pick files up, e-mail when the receiver cannot take EHF, and Peppol discovery.
@@ -286,7 +299,11 @@ EHF_ACCESS_POINT_URL = env_str("EHF_ACCESS_POINT_URL")
 EHF_ACCESS_POINT_TOKEN = env_str("EHF_ACCESS_POINT_TOKEN")
 EHF_ACCESS_POINT_TIMEOUT = env_float("EHF_ACCESS_POINT_TIMEOUT", 10.0)
 EHF_OUTBOX = env_str("EHF_OUTBOX")
-EHF_FALLBACK_EMAIL = env_bool("EHF_FALLBACK_EMAIL", True)
+EHF_DELIVERY_ATTEMPTS = env_int("EHF_DELIVERY_ATTEMPTS", 6)  # access point down or too slow
+EHF_DELIVERY_RETRY_SECONDS = env_float("EHF_DELIVERY_RETRY_SECONDS", 60)  # doubles each time
+EHF_POLL_ATTEMPTS = env_int("EHF_POLL_ATTEMPTS", 10)  # asking for delivered/rejected; 0: never
+EHF_POLL_RETRY_SECONDS = env_float("EHF_POLL_RETRY_SECONDS", 60)  # doubles each time
+EHF_CALLBACK_TOKEN = env_str("EHF_CALLBACK_TOKEN")  # bearer token of POST /ehf/callback/
 PEPPOL_SML_DOMAIN = env_str("PEPPOL_SML_DOMAIN", "edelivery.tech.ec.europa.eu")
 PEPPOL_SMP_URL = env_str("PEPPOL_SMP_URL")  # skip DNS and ask this SMP (tests, private setups)
 PEPPOL_TIMEOUT = env_float("PEPPOL_TIMEOUT", 5.0)

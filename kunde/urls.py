@@ -19,6 +19,9 @@ urlpatterns = [
     path("", include(("kunde.payments.urls", "payments"))),
     path("", include("kunde.files.urls")),
     path("", include("kunde.ehf.urls")),
+    path("", include("kunde.offers.urls")),
+    path("", include("kunde.stats.urls")),
+    path("", include("kunde.merges.urls")),
     path("language/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api_urls()),
 ]

@@ -141,9 +141,37 @@ ACTIONS: dict[str, Action] = {
     ),
     "expense.added": Action(_("Expense %(description)s, %(cost_ore)s, on project %(project)s")),
     "expense.approved": Action(_("%(count)s expense(s) approved on %(project)s")),
+    # Offers
+    "offer.created": Action(_("%(doc)s created, %(net_ore)s excl. VAT")),
+    "offer.updated": Action(_("%(doc)s changed, %(net_ore)s excl. VAT")),
+    "offer.revised": Action(_("%(doc)s: new revision, %(net_ore)s excl. VAT")),
+    "offer.ready": Action(_("%(doc)s ready to send")),
+    "offer.sent": Action(_("%(doc)s queued for e-mail to %(to)s, total %(total_ore)s")),
+    "offer.sent_by_hand": Action(_("%(doc)s marked as sent by hand, total %(total_ore)s")),
+    "offer.emailed": Action(_("%(doc)s e-mailed to %(to)s")),
+    "offer.email_failed": Action(_("%(doc)s could not be e-mailed to %(to)s")),
+    "offer.accepted": Action(
+        _("%(doc)s accepted by %(name)s, %(net_ore)s excl. VAT; project %(project)s")
+    ),
+    "offer.rejected": Action(_("%(doc)s rejected"), detail="comment"),
+    "offer.withdrawn": Action(_("%(doc)s withdrawn")),
+    "offer.expired": Action(_("%(doc)s expired (valid until %(date)s)")),
+    "offer.milestone_split": Action(
+        _("Milestone %(name)s split: %(net_ore)s now, %(rest_ore)s later")
+    ),
+    # Merges
+    "customer.merged_in": Action(
+        _("Customer %(other)s merged into this one (merge %(merge)s)"), "customers.Customer"
+    ),
+    "customer.merged_away": Action(
+        _("Merged into customer %(other)s (merge %(merge)s)"), "customers.Customer"
+    ),
+    "customer.merge_undone": Action(
+        _("Merge %(merge)s with customer %(other)s undone"), "customers.Customer"
+    ),
 }
 
-_DOC_KINDS = {"invoice": _("Invoice"), "credit_note": _("Credit note")}
+_DOC_KINDS = {"invoice": _("Invoice"), "credit_note": _("Credit note"), "offer": _("Offer")}
 # Rates without a project apply to all of the customer's projects.
 ALL_PROJECTS = _("all projects")
 

@@ -78,6 +78,7 @@ _ERRORS = {
 # Operations that can meet a state conflict: a stale version, an issued or credited document,
 # an already assigned payment.
 _CONFLICTS = {"update_customer", "issue_invoice", "credit_invoice", "invoice_pdf", "assign_payment"}
+_CONFLICTS |= {"update_offer", "send_offer", "accept_offer", "reject_offer", "offer_pdf"}
 
 
 def _declare_errors(path: str, method: str, operation: dict) -> None:
@@ -193,14 +194,18 @@ def _stale(request, exc):
 
 
 def api_urls():
+    # merges first: its /customers/duplicates must match before /customers/{customer_id}.
+    from kunde.api import merges as _merges  # noqa: F401, I001  (registers it)
     from kunde.api import (  # noqa: F401  (registers them)
         customers,
         ehf,
         files,
         invoices,
         jobs,
+        offers,
         payments,
         projects,
+        stats,
     )
 
     patterns, app_name, namespace = api.urls

@@ -6,7 +6,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Schema
+from ninja import Field, Query, Schema, Status
 
 from kunde.accounts.models import Role, User
 from kunde.api.api import api
@@ -56,6 +56,9 @@ class CustomerOut(Schema):
     version: int
     created_at: datetime
     updated_at: datetime
+    merged_into: int | None = Field(
+        None, alias="merged_into_id", description="Set when merged: the survivor's id."
+    )
 
     @staticmethod
     def resolve_tags(customer) -> list[str]:
@@ -168,9 +171,29 @@ def create_customer(request, payload: CustomerIn):
     return _customer(customer.pk)
 
 
-@api.get("/customers/{customer_id}", response=CustomerOut, tags=["customers"])
+class MergedOut(Schema):
+    detail: str
+    merged_into: int
+
+
+@api.get(
+    "/customers/{customer_id}", response={200: CustomerOut, 301: MergedOut}, tags=["customers"]
+)
 def get_customer(request, response: HttpResponse, customer_id: int):
+    """A merged customer answers 301 to its survivor (and says `merged_into` to clients that
+    do not follow redirects)."""
     customer = _customer(customer_id)
+    if customer.merged_into_id:
+        response["Location"] = request.build_absolute_uri(
+            request.path.replace(
+                f"/customers/{customer_id}", f"/customers/{customer.merged_into_id}"
+            )
+        )
+        body = {
+            "detail": "This customer was merged into another.",
+            "merged_into": customer.merged_into_id,
+        }
+        return Status(301, body)
     response["ETag"] = f'"{customer.version}"'
     return customer
 

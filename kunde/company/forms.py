@@ -18,6 +18,9 @@ class CompanyForm(forms.ModelForm):
             "email",
             "phone",
             "bank_account",
+            "iban",
+            "bic",
+            "ehf_fallback_email",
             "customer_number_start",
         ]
 

@@ -14,6 +14,20 @@ from kunde.lib import numbers
 from kunde.lib.kid import KidRuleError
 
 
+def _validate_iban(value: str) -> None:
+    try:
+        numbers.clean_iban(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="invalid") from exc
+
+
+def _validate_bic(value: str) -> None:
+    try:
+        numbers.clean_bic(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="invalid") from exc
+
+
 class Company(models.Model):
     """The firm that runs Kunde. There is exactly one row; `Company.load()` returns it."""
 
@@ -34,6 +48,18 @@ class Company(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     bank_account = models.CharField(
         _("bank account"), max_length=34, blank=True, validators=[validate_bank_account]
+    )
+    # For payers abroad: sent in EHF beside the account number (PaymentMeans, BT-84/BT-86).
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[_validate_iban])
+    bic = models.CharField(_("BIC (SWIFT)"), max_length=11, blank=True, validators=[_validate_bic])
+    # EHF: a customer the Peppol lookup says cannot receive EHF gets the PDF by e-mail instead.
+    ehf_fallback_email = models.BooleanField(
+        _("e-mail when the customer cannot receive EHF"),
+        default=True,
+        help_text=_(
+            "When the Peppol lookup says an EHF customer cannot receive EHF, the invoice is "
+            "e-mailed with the PDF instead, and recorded as such."
+        ),
     )
     # KID on invoices, as agreed with the bank (Nets): see kunde.lib.kid.KidRule.
     kid_enabled = models.BooleanField(_("use KID on invoices"), default=True)
@@ -89,6 +115,8 @@ class Company(models.Model):
             numbers.clean_organization_number, self.organization_number
         )
         self.bank_account = normalized(numbers.clean_bank_account, self.bank_account)
+        self.iban = normalized(numbers.clean_iban, self.iban)
+        self.bic = normalized(numbers.clean_bic, self.bic)
         if self.kid_enabled:
             self._check_kid_rule()
 

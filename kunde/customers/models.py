@@ -9,7 +9,7 @@ from kunde.customers.validators import (
     validate_bank_account,
     validate_organization_number,
 )
-from kunde.lib import numbers
+from kunde.lib import names, numbers
 
 
 class Tag(models.Model):
@@ -115,8 +115,21 @@ class Customer(models.Model):
     # case-insensitive sort key of the name.
     search_text = models.TextField(editable=False, default="")
     sort_name = models.CharField(max_length=200, editable=False, default="")
+    # The name as duplicate suggestions compare it (`lib.names.name_key`): no case, accents,
+    # punctuation or legal form, the words sorted.
+    name_key = models.CharField(max_length=200, editable=False, default="", db_index=True)
     # Bumped by every update, so that a stale edit is detected instead of overwriting.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Set when this customer was merged into another (`merges.services.customer_merge`): the row
+    # stays as a tombstone, its pages and API id lead to the survivor, and undo clears it.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_customers",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -158,6 +171,7 @@ class Customer(models.Model):
 
     def refresh_derived_fields(self, contact_names: list[str]) -> None:
         self.sort_name = self.name.casefold().strip()
+        self.name_key = names.name_key(self.name)[:200]
         parts = [
             str(self.number),
             self.name,

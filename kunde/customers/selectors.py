@@ -77,7 +77,8 @@ class CustomerListParams:
         return urlencode(pairs)
 
     def filtered(self) -> QuerySet:
-        customers = Customer.objects.all()
+        # Merged customers are tombstones that lead to their survivor: never listed.
+        customers = Customer.objects.filter(merged_into__isnull=True)
         for word in self.q.casefold().split():
             customers = customers.filter(search_text__contains=word)
         if self.status:
@@ -142,12 +143,25 @@ NOTES_ON_PROFILE = 20
 ACTIVITY_ON_PROFILE = 15
 
 
+class CustomerMerged(Exception):
+    """The customer asked for was merged into another: its pages lead to the survivor
+    (`merges.middleware` turns this into a redirect)."""
+
+    def __init__(self, customer_id: int, survivor_id: int):
+        super().__init__(customer_id, survivor_id)
+        self.customer_id = customer_id
+        self.survivor_id = survivor_id
+
+
 def customer_for_profile(customer_id: int) -> Customer:
-    return (
+    customer = (
         Customer.objects.select_related("account_manager")
         .prefetch_related("tags")
         .get(pk=customer_id)
     )
+    if customer.merged_into_id:
+        raise CustomerMerged(customer.pk, customer.merged_into_id)
+    return customer
 
 
 def customer_notes(customer: Customer, limit: int | None = NOTES_ON_PROFILE) -> list[Note]:

@@ -66,3 +66,12 @@ def failures_as_dicts(failures: list[Failure]) -> list[dict]:
         }
         for f in failures
     ]
+
+
+def failure_rows(stored: list[dict]) -> list[dict]:
+    """Failed rules as kept on an `EhfDelivery`, fatal first, each with what to fix."""
+    failures = [
+        Failure(f["rule"], f["flag"], f.get("location", ""), f.get("text", "")) for f in stored
+    ]
+    failures.sort(key=lambda f: f.flag != "fatal")
+    return failures_as_dicts(failures)

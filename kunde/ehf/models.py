@@ -24,8 +24,11 @@ class EhfDelivery(models.Model):
     status = models.CharField(_("EHF status"), max_length=10, choices=EhfStatus)
     reason = models.TextField(_("reason"), blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True)
-    provider_id = models.CharField(max_length=200, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True, db_index=True)  # callbacks
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The gate's failed rules when the document did not pass (rule, flag, location, text):
+    # the invoice page shows them with what to fix.
+    failures = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,4 +9,6 @@ urlpatterns = [
         views.customer_ehf_verify_view,
         name="customer_verify",
     ),
+    path("ehf/nok-rates/", views.nok_rates_view, name="nok_rates"),
+    path("ehf/callback/", views.access_point_callback, name="callback"),
 ]

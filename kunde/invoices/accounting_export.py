@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -325,3 +326,30 @@ def export_status_change(*, actor, customer, document_ids, status: str) -> list[
         for doc in changed:
             doc.export_status = status
     return changed
+
+
+# As a job -------------------------------------------------------------------------------------
+
+
+def goes_to_queue() -> bool:
+    """A run of more documents than `DOWNLOADS_QUEUE_ABOVE_ROWS` is made by a worker."""
+    return documents_to_transfer_count() > settings.DOWNLOADS_QUEUE_ABOVE_ROWS
+
+
+def accounting_export_enqueue(*, actor):
+    """Queue a run for a worker; the job's page links to its files when it is done."""
+    from kunde.jobs.services import job_enqueue
+
+    return job_enqueue(kind="invoices.accounting_export", actor=actor)
+
+
+def run_export_job(job, report) -> dict:
+    """The job: one run, as the button does (a run that died is rolled back whole, so the next
+    attempt exports the same documents once)."""
+    try:
+        run = accounting_export_run(actor=job.created_by)
+    except AccountingExportError as error:
+        raise ValidationError(_("Nothing was exported: %(reason)s") % {"reason": error}) from None
+    if run is None:
+        return {"export": None, "documents": 0}
+    return {"export": run.pk, "documents": run.document_count}

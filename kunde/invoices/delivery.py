@@ -1,5 +1,6 @@
 """Delivering issued invoices and credit notes: by e-mail with the stored PDF attached, or as a
-letter through the print queue. EHF customers get e-mail until EHF sending exists.
+letter through the print queue. EHF customers go through `kunde.ehf.delivery` when it is
+configured, else by e-mail.
 
 Every attempt is a `DeliveryAttempt` row and an entry in the customer's activity log. An e-mail
 attempt is queued (a job of `kunde.jobs`, retried with back-off when the mail server refuses);
@@ -38,6 +39,7 @@ from kunde.invoices.models import (
 )
 from kunde.invoices.options import effective_options
 from kunde.invoices.pdf import invoice_pdf_render
+from kunde.jobs import downloads
 from kunde.jobs.services import RetryLater, job_enqueue
 from kunde.lib.money import format_money
 from kunde.lib.numbers import format_bank_account
@@ -53,6 +55,14 @@ RECIPIENT_LENGTH = DeliveryAttempt._meta.get_field("recipient").max_length
 def invoice_deliveries(invoice: Invoice) -> list[DeliveryAttempt]:
     """The invoice's attempts, newest first, as `invoices/delivery/_log.html` shows them."""
     return list(invoice.deliveries.select_related("actor"))
+
+
+def delivery_pending(deliveries: list[DeliveryAttempt]) -> bool:
+    """Whether an e-mail of these attempts still waits for a worker (queued or retrying): the
+    page then follows it live until it is sent or failed."""
+    return any(
+        a.channel == DeliveryChannel.EMAIL and a.result == DeliveryResult.QUEUED for a in deliveries
+    )
 
 
 def print_queue() -> QuerySet[DeliveryAttempt]:
@@ -279,15 +289,16 @@ def _check_can_send(invoice: Invoice, last: DeliveryAttempt | None, confirm_unkn
             )
             % {"doc": invoice}
         )
-    if last.result == DeliveryResult.QUEUED and last.channel == DeliveryChannel.EMAIL:
+    if last.result == DeliveryResult.QUEUED and last.channel != DeliveryChannel.LETTER:
         raise ValidationError(_("%(doc)s is already queued for sending.") % {"doc": invoice})
     if last.result == DeliveryResult.QUEUED:
         raise ValidationError(_("%(doc)s is already in the print queue.") % {"doc": invoice})
 
 
 def invoice_send(*, actor, invoice: Invoice, confirm_unknown: bool = False) -> DeliveryAttempt:
-    """Deliver an issued invoice or credit note the way its customer prefers: e-mail (EHF goes
-    by e-mail for now) or letter (it joins the print queue). A failed e-mail is a FAILED
+    """Deliver an issued invoice or credit note the way its customer prefers: e-mail, EHF (a
+    job of `kunde.ehf.delivery` when an access point or outbox is configured, else e-mail) or
+    letter (it joins the print queue). A failed e-mail is a FAILED
     attempt, not an error; refusals before trying (not issued, no address, outcome of the
     last attempt unknown and not confirmed) raise ValidationError and record nothing.
 
@@ -452,14 +463,39 @@ def _queued(attempt_ids) -> list[DeliveryAttempt]:
     return attempts
 
 
-def print_queue_pdf(attempt_ids) -> bytes:
+def print_queue_pdf(attempt_ids, report=downloads.no_report) -> bytes:
     """The stored PDFs of these queued letters as one PDF, in queue order, to print at once."""
     writer = PdfWriter()
-    for attempt in _queued(attempt_ids):
+    attempts = _queued(attempt_ids)
+    for done, attempt in enumerate(attempts, start=1):
         writer.append(io.BytesIO(stored_pdf(attempt.invoice)))
+        report(done, len(attempts) + 1)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def print_queue_goes_to_queue(attempt_ids) -> bool:
+    """A batch of more letters than `PRINT_QUEUE_ABOVE_DOCUMENTS` is merged by a worker."""
+    return len(set(attempt_ids)) > settings.PRINT_QUEUE_ABOVE_DOCUMENTS
+
+
+def print_queue_enqueue(*, actor, attempt_ids, back: str = ""):
+    """Queue the merging of a large batch (refused at once, as the direct download is, when an
+    id is not in the print queue); the job's page offers the PDF when it is made."""
+    _queued(attempt_ids)
+    return downloads.download_enqueue(
+        actor=actor,
+        builder="invoices.print_queue",
+        params={"attempts": sorted(set(attempt_ids)), "day": timezone.localdate().isoformat()},
+        back=back,
+    )
+
+
+def print_queue_file(params: dict, report) -> downloads.DownloadFile:
+    """The batch's merged PDF as a file (the builder of `kunde.jobs.downloads`)."""
+    content = print_queue_pdf(params["attempts"], report)
+    return downloads.DownloadFile(content, f"utskrift-{params['day']}.pdf", "application/pdf")
 
 
 def print_queue_mark_printed(*, actor, attempt_ids) -> list[DeliveryAttempt]:

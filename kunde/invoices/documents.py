@@ -25,6 +25,8 @@ def seller_snapshot(company: Company) -> dict:
         email=company.email,
         phone=company.phone,
         bank_account=company.bank_account,
+        iban=company.iban,
+        bic=company.bic,
     )
     return asdict(party)
 

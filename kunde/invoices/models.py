@@ -186,6 +186,31 @@ class InvoiceQuerySet(models.QuerySet):
             raise IssuedDocumentError("Issued invoices are never deleted.")
         return super().delete()
 
+    def customer_move(self, *, from_id: int, to_id: int) -> list[int]:
+        """Move every document of customer `from_id` to `to_id`, issued ones included, and
+        nothing else: a customer merge puts the documents on the survivor's ledger while their
+        number, KID, buyer snapshot and PDF stay as issued. The database triggers let an issued
+        document's customer change only from -> to while a `CustomerMove` row allows it, so
+        the allowance lives for this statement inside the caller's transaction. The ids moved."""
+        ids = list(self.filter(customer_id=from_id).values_list("pk", flat=True))
+        if ids:
+            allowance = CustomerMove.objects.create(from_customer_id=from_id, to_customer_id=to_id)
+            moving = self.filter(customer_id=from_id)
+            super(InvoiceQuerySet, moving).update(customer_id=to_id)
+            allowance.delete()
+        return ids
+
+    def customer_move_back(self, *, conditions, from_id: int, to_id: int) -> int:
+        """Undo of `customer_move`: the documents of `from_id` that match one of `conditions`
+        (Q objects naming the moved ids) go back to `to_id`."""
+        allowance = CustomerMove.objects.create(from_customer_id=from_id, to_customer_id=to_id)
+        moved = 0
+        for condition in conditions:
+            moving = self.filter(condition, customer_id=from_id)
+            moved += super(InvoiceQuerySet, moving).update(customer_id=to_id)
+        allowance.delete()
+        return moved
+
     def pdf_attach(self, pk: int, *, name: str, sha256: str) -> bool:
         """Record the stored PDF of an issued document, once: the PDF is rendered after issue,
         so the row gets it only while it has none. False when it already had one."""
@@ -193,6 +218,18 @@ class InvoiceQuerySet(models.QuerySet):
             Q(pdf="") | Q(pdf__isnull=True)
         )
         return super(InvoiceQuerySet, without_pdf).update(pdf=name, pdf_sha256=sha256) == 1
+
+
+class CustomerMove(models.Model):
+    """While a row exists (inside the merge's transaction only), the database triggers let an
+    issued document's customer change from `from_customer_id` to `to_customer_id`; every other
+    column stays protected. Written and removed by `InvoiceQuerySet.customer_move`."""
+
+    from_customer_id = models.BigIntegerField()
+    to_customer_id = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.from_customer_id} -> {self.to_customer_id}"
 
 
 class InvoiceSeries(models.Model):

@@ -18,9 +18,10 @@ from functools import partial
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 
 from kunde.invoices.documents import printable_invoice
-from kunde.invoices.models import Invoice
+from kunde.invoices.models import Invoice, InvoiceStatus
 from kunde.lib.invoice_document import PrintableInvoice, from_data
 from kunde.lib.invoice_pdf import render_invoice_pdf
 
@@ -104,3 +105,31 @@ def renders_deferred() -> Iterator[list[int]]:
         yield ids
     finally:
         _deferred.reset(token)
+
+
+def lost_pdfs_render(*, now=None, limit: int = 200) -> int:
+    """Render the PDFs of issued documents still without one `PDF_RENDER_LOST_AFTER_SECONDS`
+    after issue: their render after commit was lost (the process died, the render failed).
+    A worker's housekeeping calls this; returns how many were rendered."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    before = now - timedelta(seconds=settings.PDF_RENDER_LOST_AFTER_SECONDS)
+    lost = (
+        Invoice.objects.filter(issued_at__lt=before, status=InvoiceStatus.ISSUED)
+        .filter(Q(pdf="") | Q(pdf__isnull=True))
+        .order_by("issued_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    rendered = 0
+    for invoice_id in list(lost):
+        try:
+            if invoice_pdf_render(invoice_id) is not None:
+                rendered += 1
+                logger.warning("Rendered the lost PDF of invoice %s", invoice_id)
+        except Exception:
+            logger.exception("Rendering the lost PDF of invoice %s failed", invoice_id)
+    return rendered

@@ -20,6 +20,14 @@ TRIGGERS = [
     "kunde_issued_line_update",
     "kunde_issued_line_delete",
 ]
+MOVE_TABLE = "invoices_customermove"
+# A customer merge moves issued documents to the survivor: the customer column may change, and
+# only from -> to as a `CustomerMove` row of the same transaction allows.
+_MOVE_REFUSED = (
+    'NEW."customer_id" {distinct} OLD."customer_id" AND NOT EXISTS (SELECT 1 FROM '
+    + MOVE_TABLE
+    + ' WHERE from_customer_id = OLD."customer_id" AND to_customer_id = NEW."customer_id")'
+)
 _ISSUED = f"SELECT 1 FROM {INVOICE_TABLE} WHERE id = {{row}}.invoice_id AND status = 'issued'"
 
 
@@ -50,7 +58,9 @@ def _rewritten(write_once: list[str]) -> str:
 
 def _postgresql(invoice_model) -> list[str]:
     write_once = write_once_columns(invoice_model)
-    mutable = ", ".join(f"'{c}'" for c in mutable_columns(invoice_model) + write_once)
+    mutable = ", ".join(
+        f"'{c}'" for c in mutable_columns(invoice_model) + write_once + ["customer_id"]
+    )
     # Whole rows compared as JSON without the mutable columns: a column added later is
     # protected without touching the trigger.
     return [
@@ -61,6 +71,7 @@ def _postgresql(invoice_model) -> list[str]:
             IF OLD.status = 'issued' AND (
                 TG_OP = 'DELETE'
                 OR {_rewritten(write_once)}
+                OR ({_MOVE_REFUSED.format(distinct="IS DISTINCT FROM")})
                 OR (to_jsonb(OLD) - ARRAY[{mutable}]::text[])
                     IS DISTINCT FROM (to_jsonb(NEW) - ARRAY[{mutable}]::text[])
             ) THEN
@@ -95,10 +106,11 @@ def _postgresql(invoice_model) -> list[str]:
 
 def _sqlite(invoice_model) -> list[str]:
     write_once = write_once_columns(invoice_model)
-    mutable = set(mutable_columns(invoice_model)) | set(write_once)
+    mutable = set(mutable_columns(invoice_model)) | set(write_once) | {"customer_id"}
     columns = [f.column for f in invoice_model._meta.concrete_fields if f.column not in mutable]
     changed = " OR ".join(f'NEW."{column}" IS NOT OLD."{column}"' for column in columns)
     changed += " OR " + _rewritten(write_once).replace("IS DISTINCT FROM", "IS NOT")
+    changed += f" OR ({_MOVE_REFUSED.format(distinct='IS NOT')})"
     refuse = f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
     return [
         f"""CREATE TRIGGER kunde_issued_invoice_update BEFORE UPDATE ON {INVOICE_TABLE}

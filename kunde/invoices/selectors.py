@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kunde.invoices.models import HourLines, InvoiceLine
 from kunde.invoices.options import EffectiveOptions, RateBook, effective_options_of_projects
 from kunde.invoices.services.lines import build_line
 from kunde.lib.vat import line_net_ore
+from kunde.offers.invoicing import due_milestones, offer_hour_rates
 from kunde.projects.models import Expense, Project, TimeEntry
 
 
@@ -72,8 +73,9 @@ def _quantity(minutes: int) -> Decimal:
 
 def uninvoiced_work(*, customer, project=None, until: date | None = None) -> list[ProjectWork]:
     """The approved, billable, not yet invoiced hours and expenses of the customer's projects
-    (or of `project` alone), up to `until`, as draft lines at the rates and options the draft
-    uses. Projects with nothing to invoice are left out. Four queries, however many projects."""
+    (or of `project` alone), up to `until`, and the accepted offers' milestones due by then, as
+    draft lines at the rates and options the draft uses (hours at the accepted offer's rate).
+    Projects with nothing to invoice are left out. Six queries, however many projects."""
     entries = TimeEntry.objects.filter(
         project__customer=customer, billable=True, approved=True, invoice_line__isnull=True
     ).select_related("employee", "project")
@@ -86,11 +88,15 @@ def uninvoiced_work(*, customer, project=None, until: date | None = None) -> lis
         entries, expenses = entries.filter(date__lte=until), expenses.filter(date__lte=until)
     entries = list(entries.order_by("date", "id"))
     expenses = list(expenses.order_by("date", "id"))
-    projects = {item.project_id: item.project for item in [*entries, *expenses]}
+    milestones = due_milestones(
+        customer=customer, project=project, until=until or timezone.localdate()
+    )
+    projects = {item.project_id: item.project for item in [*entries, *expenses, *milestones]}
     if not projects:
         return []
     options = effective_options_of_projects(customer, list(projects.values()))
     rates = RateBook(customer=customer, every_project=True)
+    offer_rates = offer_hour_rates(projects)
     work = []
     for project_id, each in sorted(projects.items(), key=lambda item: -item[1].number):
         work.append(
@@ -100,12 +106,16 @@ def uninvoiced_work(*, customer, project=None, until: date | None = None) -> lis
                 rates,
                 [e for e in entries if e.project_id == project_id],
                 [e for e in expenses if e.project_id == project_id],
+                [m for m in milestones if m.project_id == project_id],
+                offer_rates.get(project_id),
             )
         )
     return work
 
 
-def _project_work(project, options, rates, entries, expenses) -> ProjectWork:
+def _project_work(
+    project, options, rates, entries, expenses, milestones=(), offer_rate=None
+) -> ProjectWork:
     work = ProjectWork(project=project, options=options, expenses=expenses)
     grouping, discount = options.hour_lines, options.discount_percent
     if grouping != HourLines.ENTRY:
@@ -114,7 +124,8 @@ def _project_work(project, options, rates, entries, expenses) -> ProjectWork:
     per_employee: dict[tuple, EmployeeHours] = {}
     for entry in entries:
         rate = (
-            rates.rate_ore(employee_id=entry.employee_id, on=entry.date, project_id=project.pk)
+            offer_rate
+            or rates.rate_ore(employee_id=entry.employee_id, on=entry.date, project_id=project.pk)
             or entry.sales_rate_ore
         )
         groups.setdefault((*_hour_group(entry, grouping), rate), []).append(entry)
@@ -144,6 +155,23 @@ def _project_work(project, options, rates, entries, expenses) -> ProjectWork:
         }
         work.lines.append(build_line(len(work.lines), data, options.vat, discount))
         work.sources.append([expense])
+    for milestone in milestones:
+        # A milestone is invoiced at most once: the line marks it, as it marks hours.
+        text = milestone.description
+        if milestone.percent != 100:
+            percent = milestone.percent.quantize(Decimal("0.01")).normalize()
+            text = f"{text} ({percent:f} %)"
+        data = {
+            "description": _("Milestone: %(text)s") % {"text": text},
+            "quantity": 1,
+            "unit": _("pcs"),
+            "unit_price_ore": milestone.net_ore,
+            "discount_percent": 0,
+            "vat_category": milestone.vat_category,
+            "vat_rate": milestone.vat_rate,
+        }
+        work.lines.append(build_line(len(work.lines), data, options.vat, 0))
+        work.sources.append([milestone])
     return work
 
 

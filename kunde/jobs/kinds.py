@@ -45,6 +45,30 @@ KINDS: dict[str, Kind] = {
         attempts_setting="DELIVERY_EMAIL_ATTEMPTS",
         backoff_setting="DELIVERY_EMAIL_RETRY_SECONDS",
     ),
+    "download": Kind(_("Large download"), "kunde.jobs.downloads.run_download"),
+    "invoices.accounting_export": Kind(
+        _("Export to accounting"), "kunde.invoices.accounting_export.run_export_job"
+    ),
+    "ehf.deliver": Kind(
+        _("EHF delivery"),
+        "kunde.ehf.delivery.run_deliver_job",
+        give_up="kunde.ehf.delivery.give_up_deliver_job",
+        attempts_setting="EHF_DELIVERY_ATTEMPTS",
+        backoff_setting="EHF_DELIVERY_RETRY_SECONDS",
+    ),
+    "ehf.poll": Kind(
+        _("EHF delivery status"),
+        "kunde.ehf.delivery.run_poll_job",
+        attempts_setting="EHF_POLL_ATTEMPTS",
+        backoff_setting="EHF_POLL_RETRY_SECONDS",
+    ),
+    "offers.email": Kind(
+        _("Offer e-mail"),
+        "kunde.offers.delivery.run_email_job",
+        give_up="kunde.offers.delivery.give_up_email_job",
+        attempts_setting="DELIVERY_EMAIL_ATTEMPTS",
+        backoff_setting="DELIVERY_EMAIL_RETRY_SECONDS",
+    ),
 }
 
 

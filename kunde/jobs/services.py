@@ -294,6 +294,15 @@ def _library_task_lost(task_id: str) -> None:
         pass
 
 
+def jobs_housekeeping() -> dict:
+    """What a worker tidies now and then: the files of expired downloads, and the PDFs of
+    issued documents whose render was lost (`kunde.invoices.pdf.lost_pdfs_render`)."""
+    from kunde.invoices.pdf import lost_pdfs_render
+    from kunde.jobs.downloads import downloads_purge
+
+    return {"downloads_removed": downloads_purge(), "pdfs_rendered": lost_pdfs_render()}
+
+
 # What an administrator does ---------------------------------------------------------------
 
 

@@ -14,22 +14,31 @@ logger = logging.getLogger("kunde.jobs")
 
 # The longest wait between two tries of an unavailable database.
 MAX_DB_WAIT_SECONDS = 30.0
+# How often a worker removes expired downloads and renders lost PDFs.
+HOUSEKEEPING_SECONDS = 60.0
 
 
 class Reaper(threading.Thread):
-    """Every few seconds, queue again the jobs whose worker died (`jobs_reap`)."""
+    """Every few seconds, queue again the jobs whose worker died (`jobs_reap`); and about once
+    a minute the housekeeping (`jobs_housekeeping`: expired downloads, lost PDF renders)."""
 
-    def __init__(self, every: float):
+    def __init__(self, every: float, housekeeping_every: float = HOUSEKEEPING_SECONDS):
         super().__init__(name="jobs-reaper", daemon=True)
         self.every = every
+        self.housekeeping_every = housekeeping_every
         self.stopped = threading.Event()
 
     def run(self):
-        from kunde.jobs.services import jobs_reap
+        from kunde.jobs.services import jobs_housekeeping, jobs_reap
 
+        kept_house_at = None
         while not self.stopped.is_set():
             try:
                 jobs_reap()
+                now = time.monotonic()
+                if kept_house_at is None or now - kept_house_at >= self.housekeeping_every:
+                    kept_house_at = now
+                    jobs_housekeeping()
             except Exception:
                 logger.warning("Reaping lost jobs failed; trying again", exc_info=True)
                 connection.close()
@@ -44,7 +53,10 @@ class KundeWorker(Worker):
         self.db_waits = 0
 
     def run(self) -> None:
-        reaper = Reaper(float(settings.JOBS_REAP_SECONDS))
+        reaper = Reaper(
+            float(settings.JOBS_REAP_SECONDS),
+            min(HOUSEKEEPING_SECONDS, float(settings.PDF_RENDER_LOST_AFTER_SECONDS)),
+        )
         reaper.start()
         try:
             self._run_through_outages()

@@ -22,6 +22,8 @@ class Party:
     email: str = ""
     phone: str = ""
     bank_account: str = ""  # compact: 11 digits or an IBAN
+    iban: str = ""  # for payers abroad, beside the account number (compact)
+    bic: str = ""
 
     @property
     def shows_foretaksregisteret(self) -> bool:

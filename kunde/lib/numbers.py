@@ -5,7 +5,7 @@ Each `clean_*` returns the compact form or raises `ValueError` with a message fi
 """
 
 from django.utils.translation import gettext as _
-from stdnum import iban
+from stdnum import bic, iban
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.no import kontonr, mva, orgnr
 
@@ -59,6 +59,22 @@ def clean_bank_account(value: str) -> str:
         return iban.validate(compact)
     except StdnumError as exc:
         raise ValueError(_("Not a valid Norwegian account number or IBAN.")) from exc
+
+
+def clean_iban(value: str) -> str:
+    """An IBAN (any country, check digits correct), in compact form."""
+    try:
+        return iban.validate(value.replace(" ", "").upper())
+    except StdnumError as exc:
+        raise ValueError(_("Not a valid IBAN.")) from exc
+
+
+def clean_bic(value: str) -> str:
+    """A BIC (SWIFT code) of 8 or 11 characters, in compact form."""
+    try:
+        return bic.validate(value.replace(" ", "").upper())
+    except StdnumError as exc:
+        raise ValueError(_("Not a valid BIC (8 or 11 letters and digits).")) from exc
 
 
 def format_bank_account(value: str) -> str:

@@ -115,8 +115,8 @@ def build_ubl(
     bic: str = "",
 ) -> bytes:
     """The UBL XML of `doc`. `vat_total_nok` is the VAT total converted to NOK, required by
-    Norwegian law on a foreign-currency document (BT-111); `iban`/`bic` go with the payment
-    account when set."""
+    Norwegian law on a foreign-currency document (BT-111); `iban`/`bic` (else the seller's)
+    are a second way to pay beside the account number."""
     credit = doc.kind == "credit_note"
     sign = Decimal(-1) if credit else Decimal(1)
     ns_root = NS_CREDIT_NOTE if credit else NS_INVOICE
@@ -178,15 +178,18 @@ def build_ubl(
     delivery = w.cac(root, "Delivery")
     w.cbc(delivery, "ActualDeliveryDate", (doc.delivery_date or doc.issue_date).isoformat())
 
-    if not credit and doc.seller.bank_account:
+    for index, (account_id, branch) in enumerate(
+        [] if credit else _accounts(doc.seller, iban, bic)
+    ):
         means = w.cac(root, "PaymentMeans")
-        w.cbc(means, "PaymentMeansCode", "30", name="Credit transfer")
+        # The means' text once only (UBL-SR-46); every means has the same code (UBL-SR-47).
+        w.cbc(means, "PaymentMeansCode", "30", **({} if index else {"name": "Credit transfer"}))
         if doc.kid:
             w.cbc(means, "PaymentID", doc.kid)
         account = w.cac(means, "PayeeFinancialAccount")
-        w.cbc(account, "ID", iban or doc.seller.bank_account)
-        if bic:
-            w.cbc(w.cac(account, "FinancialInstitutionBranch"), "ID", bic)
+        w.cbc(account, "ID", account_id)
+        if branch:
+            w.cbc(w.cac(account, "FinancialInstitutionBranch"), "ID", branch)
 
     tax_total = w.cac(root, "TaxTotal")
     w.cbc(tax_total, "TaxAmount", _amount(sign * doc.vat_total), currencyID=currency)
@@ -226,6 +229,19 @@ def build_ubl(
         w.cbc(w.cac(tax, "TaxScheme"), "ID", "VAT")
         w.cbc(w.cac(element, "Price"), "PriceAmount", _plain(net_price), currencyID=currency)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _accounts(seller: Party, iban: str, bic: str) -> list[tuple[str, str]]:
+    """(account id, BIC) per way to pay: the account number, and the IBAN with its BIC when
+    the company has one (payers abroad need it). A bank account that is itself an IBAN gets
+    the BIC."""
+    iban, bic = iban or seller.iban, bic or seller.bic
+    accounts = []
+    if seller.bank_account:
+        accounts.append((seller.bank_account, "" if seller.bank_account.isdigit() else bic))
+    if iban and iban != seller.bank_account:
+        accounts.append((iban, bic))
+    return accounts
 
 
 def _vat_breakdown(doc: PrintableInvoice):

@@ -46,6 +46,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kunde.activity.services import activity_entry, log_activities
@@ -239,7 +240,13 @@ def _customer_kids(
                 numbers[kid] = parsed["customer_number"]
     customers: dict[int, int] = {}
     for chunk in chunked(sorted(set(numbers.values()))):
-        customers.update(Customer.objects.filter(number__in=chunk).values_list("number", "pk"))
+        # A merged customer's number (on its tombstone) names the survivor, which has its
+        # invoices now.
+        customers.update(
+            Customer.objects.filter(number__in=chunk).values_list(
+                "number", Coalesce("merged_into_id", "pk")
+            )
+        )
     return {kid: customers[number] for kid, number in numbers.items() if number in customers}
 
 

@@ -36,3 +36,22 @@ def test_a_wrong_organization_number_is_refused(client_for, admin):
     assert response.status_code == 200
     assert "organization_number" in response.context["form"].errors
     assert Company.load().organization_number == ""
+
+
+def test_iban_bic_and_the_ehf_fallback_are_company_settings(client_for, admin):
+    data = _data(iban="no93 8601 1117 947", bic="dnba nokk", ehf_fallback_email="")
+    response = client_for(admin).post("/company/", data)
+    assert response.status_code == 302
+    company = Company.load()
+    assert (company.iban, company.bic, company.ehf_fallback_email) == (
+        "NO9386011117947",
+        "DNBANOKK",
+        False,
+    )
+
+
+def test_a_wrong_iban_or_bic_is_refused(client_for, admin):
+    response = client_for(admin).post("/company/", _data(iban="NO9386011117948", bic="DNB"))
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"iban", "bic"}
+    assert Company.load().iban == ""

@@ -40,3 +40,16 @@ def make_issued(company, ehf_customer, finance):
         return services.invoice_issue(actor=finance, invoice=draft)
 
     return make
+
+
+@pytest.fixture
+def smp_network(settings):
+    """A local SMP where the EHF customer (923609016) can receive EHF: a delivery job asks it
+    before sending when the customer's last lookup is missing or old (no real DNS in tests)."""
+    from kunde.ehf.tests.test_receivers import BOTH, FakeSmp
+
+    fake = FakeSmp()
+    fake.participants["923609016"] = BOTH
+    settings.PEPPOL_SMP_URL = fake.url
+    yield fake
+    fake.close()

@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class FakeAccessPoint:
     def __init__(self):
-        self.mode = "accept"  # accept, reject, fail, timeout
+        self.mode = "accept"  # accept, reject, fail, refuse (400), timeout
+        self.fail_first = 0  # answer 503 to this many posts first, then as `mode` says
         self.documents: dict[str, dict] = {}  # idempotency key -> {"id", "xml", "status"}
         self.posts = 0
         self.release = threading.Event()
@@ -34,8 +35,10 @@ class FakeAccessPoint:
                 if fake.mode == "timeout":
                     fake.release.wait(5)
                     return self._answer(500, {"error": "late"})
-                if fake.mode == "fail":
+                if fake.mode == "fail" or fake.posts <= fake.fail_first:
                     return self._answer(503, {"error": "down for maintenance"})
+                if fake.mode == "refuse":
+                    return self._answer(400, {"error": "not a document we take"})
                 key = self.headers["Idempotency-Key"]
                 if key not in fake.documents:
                     status = "rejected" if fake.mode == "reject" else "sent"

@@ -134,6 +134,20 @@ def test_with_and_without_kid(make_issued, company):
 
 
 @pytest.mark.django_db
+def test_the_company_iban_and_bic_are_a_second_way_to_pay(make_issued, company):
+    company.iban, company.bic = "NO93 8601 1117 947", "dnbanokkxxx"
+    company.full_clean()
+    company.save()
+    invoice = make_issued()
+    root, _document = _valid(invoice)
+    accounts = root.xpath("cac:PaymentMeans/cac:PayeeFinancialAccount", namespaces=NS)
+    assert [_text(a, "cbc:ID") for a in accounts] == ["86011117947", "NO9386011117947"]
+    assert _text(accounts[1], "cac:FinancialInstitutionBranch/cbc:ID") == "DNBANOKKXXX"
+    assert root.xpath("cac:PaymentMeans/cbc:PaymentID/text()", namespaces=NS) == [invoice.kid] * 2
+    assert invoice.seller["iban"] == "NO9386011117947"  # kept with the document at issue
+
+
+@pytest.mark.django_db
 def test_an_invoice_with_hour_specification_passes(make_issued, project, hours):
     invoice = make_issued(
         lines=[], project=project, from_project_hours=True, attach_hour_specification=True

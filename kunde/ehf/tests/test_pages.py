@@ -1,6 +1,7 @@
 """EHF on the pages: warnings on a draft for an EHF customer, the status on an issued one."""
 
 import pytest
+from django.utils import translation
 
 from kunde.ehf.models import EhfDelivery, EhfReceiver
 
@@ -64,3 +65,47 @@ def test_the_invoices_tab_can_show_the_ehf_status(client_for, finance, make_issu
     page = client_for(finance).get(f"/customers/{invoice.customer_id}/invoices/")
     assert page.status_code == 200
     assert "Delivered" in page.content.decode() or "Levert" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_document_that_fails_the_rules_shows_them_and_is_not_sent(
+    client_for, finance, make_issued, settings, smp_network
+):
+    from kunde.ehf.tests.fake_access_point import FakeAccessPoint
+    from kunde.invoices.delivery import invoice_send
+
+    invoice = make_issued(order_reference="", your_reference="")
+    with FakeAccessPoint() as access_point:
+        settings.EHF_ACCESS_POINT_URL = access_point.url
+        settings.EHF_ACCESS_POINT_TOKEN = "secret"
+        invoice_send(actor=finance, invoice=invoice)
+    assert access_point.posts == 0
+    page = client_for(finance).get(f"/invoices/{invoice.pk}/").content.decode()
+    table = page[page.index('data-testid="ehf-failures"') :]
+    table = table[: table.index("</table>")]
+    assert "<code>PEPPOL-EN16931-R003</code>" in table
+    assert 'data-flag="fatal"' in table
+    assert "The buyer reference is missing" in table  # what to fix, in plain words
+    assert "nothing was sent" in page
+
+
+@pytest.mark.django_db
+def test_the_failed_rules_are_explained_in_norwegian(client_for, finance, make_issued):
+    invoice = make_issued()
+    EhfDelivery.objects.create(
+        invoice=invoice,
+        status="failed",
+        idempotency_key="k",
+        failures=[
+            {"rule": "NO-R-002", "flag": "warning", "location": "/Invoice", "text": "t2"},
+            {"rule": "PEPPOL-EN16931-R010", "flag": "fatal", "location": "/Invoice", "text": "t"},
+        ],
+    )
+    page = (
+        client_for(finance)
+        .get(f"/invoices/{invoice.pk}/", HTTP_ACCEPT_LANGUAGE="nb")
+        .content.decode()
+    )
+    translation.activate("en")  # the test client leaves the page's language on the thread
+    assert "Kundens organisasjonsnummer mangler" in page
+    assert page.index("PEPPOL-EN16931-R010") < page.index("NO-R-002")  # fatal first

@@ -309,3 +309,103 @@ def test_marking_printed_twice_says_so(client_for, finance, company, letter_cust
     assert message_texts(response)[-1].startswith(
         "Some of the documents are no longer in the print queue"
     )
+
+
+# The print queue above PRINT_QUEUE_ABOVE_DOCUMENTS ---------------------------------------------
+
+
+def test_a_large_batch_is_merged_by_a_worker(client_for, finance, company, letter_customer,
+                                             settings):  # fmt: skip
+    from kunde.jobs.models import Job
+
+    settings.PRINT_QUEUE_ABOVE_DOCUMENTS = 2
+    batch = [queue_letter(finance, letter_customer) for _ in range(3)]
+    client = client_for(finance)
+    response = client.get("/invoices/print-queue/pdf/", {"attempt": [a.pk for a in batch]})
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert (job.state, job.params["builder"]) == ("succeeded", "invoices.print_queue")
+    page = client.get(response["Location"]).content.decode()
+    assert 'href="/invoices/print-queue/"' in page  # back to mark the batch printed
+    download = client.get(f"/jobs/{job.pk}/download/")
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="utskrift-{timezone.localdate().isoformat()}.pdf"'
+    )
+    assert len(PdfReader(io.BytesIO(b"".join(download.streaming_content))).pages) == 3
+    # Two letters stay at or below the threshold: downloaded at once.
+    direct = client.get("/invoices/print-queue/pdf/", {"attempt": [a.pk for a in batch[:2]]})
+    assert len(PdfReader(io.BytesIO(direct.content)).pages) == 2
+    assert Job.objects.count() == 1
+
+
+def test_a_large_batch_with_an_unknown_letter_is_refused_at_once(
+    client_for, finance, company, letter_customer, settings
+):
+    from kunde.jobs.models import Job
+
+    settings.PRINT_QUEUE_ABOVE_DOCUMENTS = 1
+    batch = [queue_letter(finance, letter_customer) for _ in range(2)]
+    response = client_for(finance).get(
+        "/invoices/print-queue/pdf/", {"attempt": [batch[0].pk, 999999]}, follow=True
+    )
+    assert "no longer in the print queue" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+# Live delivery status -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def email_queued(invoice, finance, settings):
+    """An e-mail of the invoice waiting for a worker (the database queue, no worker running)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+    return delivery.invoice_send(actor=finance, invoice=invoice)
+
+
+def test_the_page_follows_a_queued_e_mail_until_it_is_sent(
+    client_for, reader, invoice, email_queued, mailoutbox
+):
+    from kunde.jobs.models import Job
+    from kunde.jobs.services import job_run
+
+    client = client_for(reader)
+    url = f"/invoices/{invoice.pk}/delivery/"
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert f'data-poll="{url}"' in page and "Queued for sending" in page
+    part = client.get(url).content.decode()
+    assert part.lstrip().startswith('<section class="card delivery"') and "<html" not in part
+    assert f'data-poll="{url}"' in part and "Queued for sending" in part
+
+    job_run(job_id=Job.objects.get(kind="invoices.email").pk)  # what a worker does
+
+    part = client.get(url).content.decode()
+    assert "data-poll" not in part and "Queued for sending" not in part
+    assert '<tr data-result="sent">' in part and len(mailoutbox) == 1
+
+
+def test_a_failed_e_mail_shows_as_failed_and_stops_polling(
+    client_for, finance, invoice, email_queued, settings
+):
+    from kunde.jobs.models import Job
+    from kunde.jobs.services import job_run
+
+    settings.EMAIL_BACKEND = backend(RefusingBackend)
+    Job.objects.filter(kind="invoices.email").update(max_attempts=1)
+    job_run(job_id=Job.objects.get(kind="invoices.email").pk)
+    part = client_for(finance).get(f"/invoices/{invoice.pk}/delivery/").content.decode()
+    assert '<tr data-result="failed">' in part and "data-poll" not in part
+    assert "Connection refused" in part
+    assert ">Re-send</button>" in part  # the form comes along, with its CSRF token
+    assert "csrfmiddlewaretoken" in part
+
+
+def test_a_sent_invoice_page_does_not_poll(client_for, reader, invoice, finance, mailoutbox):
+    delivery.invoice_send(actor=finance, invoice=invoice)  # sent at once in unit tests
+    page = client_for(reader).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert '<tr data-result="sent">' in page and "data-poll" not in page
+
+
+def test_the_delivery_part_of_a_draft_or_unknown_document_is_not_found(client_for, reader, draft):
+    client = client_for(reader)
+    assert client.get(f"/invoices/{draft.pk}/delivery/").status_code == 404
+    assert client.get("/invoices/999999/delivery/").status_code == 404

@@ -3,9 +3,9 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -15,7 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 from kunde.accounts.decorators import role_required
 from kunde.invoices import delivery
 from kunde.invoices.fields import IdListField
-from kunde.invoices.models import DeliveryResult, Invoice
+from kunde.invoices.models import DeliveryResult, Invoice, InvoiceStatus
+from kunde.jobs import downloads
+from kunde.jobs.views import file_response
 
 
 class SendForm(forms.Form):
@@ -72,6 +74,29 @@ def invoice_send(request, invoice_id: int):
 
 
 @require_GET
+def invoice_delivery(request, invoice_id: int):
+    """The invoice page's delivery section alone: its script fetches it while an e-mail waits
+    for a worker, so "queued" turns into "sent" or "failed" without a reload."""
+    invoice = (
+        Invoice.objects.select_related("customer")
+        .filter(pk=invoice_id, status=InvoiceStatus.ISSUED)
+        .first()
+    )
+    if invoice is None:
+        raise Http404(_("No such invoice."))
+    deliveries = delivery.invoice_deliveries(invoice)
+    return render(
+        request,
+        "invoices/delivery/_log.html",
+        {
+            "invoice": invoice,
+            "deliveries": deliveries,
+            "delivery_pending": delivery.delivery_pending(deliveries),
+        },
+    )
+
+
+@require_GET
 @role_required("can_manage_finance")
 def print_queue(request):
     attempts = list(delivery.print_queue())
@@ -93,14 +118,19 @@ def print_queue_pdf(request):
     try:
         if not form.is_valid():
             raise ValidationError(form.errors["attempt"])
-        pdf = delivery.print_queue_pdf(form.cleaned_data["attempt"])
+        ids = form.cleaned_data["attempt"]
+        if delivery.print_queue_goes_to_queue(ids):
+            job = delivery.print_queue_enqueue(
+                actor=request.user, attempt_ids=ids, back=reverse("invoices:print_queue")
+            )
+            return redirect("jobs:detail", job.pk)
+        made = delivery.print_queue_file(
+            {"attempts": ids, "day": timezone.localdate().isoformat()}, downloads.no_report
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("invoices:print_queue")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"utskrift-{timezone.localdate().isoformat()}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return file_response(made)
 
 
 @require_POST
@@ -131,6 +161,7 @@ def print_queue_mark_printed(request):
 
 urlpatterns = [
     path("invoices/<int:invoice_id>/send/", invoice_send, name="invoice_send"),
+    path("invoices/<int:invoice_id>/delivery/", invoice_delivery, name="invoice_delivery"),
     path("invoices/print-queue/", print_queue, name="print_queue"),
     path("invoices/print-queue/pdf/", print_queue_pdf, name="print_queue_pdf"),
     path(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kunde.accounts.decorators import role_required
 from kunde.customers.models import Customer
 from kunde.invoices import selectors, services
-from kunde.invoices.delivery import invoice_deliveries
+from kunde.invoices.delivery import delivery_pending, invoice_deliveries
 from kunde.invoices.forms_documents import (
     VAT_CHOICES,
     CreditForm,
@@ -322,6 +322,7 @@ def _render_document(request, invoice: Invoice):
     }
     if invoice.is_issued:
         context["deliveries"] = invoice_deliveries(invoice)
+        context["delivery_pending"] = delivery_pending(context["deliveries"])
     if invoice.kind == InvoiceKind.INVOICE and invoice.is_issued:
         context["credit_notes"] = list(invoice.credit_notes.order_by("id"))
         context["credit_remaining_ore"] = services.credit_remaining_ore(invoice)

@@ -41,6 +41,9 @@ class ExportStatusForm(forms.Form):
 @role_required("can_manage_finance")
 def exports(request):
     if request.method == "POST":
+        if accounting_export.goes_to_queue():
+            job = accounting_export.accounting_export_enqueue(actor=request.user)
+            return redirect("jobs:detail", job.pk)
         try:
             run = accounting_export.accounting_export_run(actor=request.user)
         except accounting_export.AccountingExportError as error:

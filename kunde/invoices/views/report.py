@@ -5,29 +5,23 @@ from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.http import content_disposition_header
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kunde.customers import selectors as customer_selectors
 from kunde.customers.models import Customer
 from kunde.customers.views import profile_header_context
-from kunde.invoices import report
+from kunde.invoices import report, report_files
 from kunde.invoices.models import InvoiceKind
+from kunde.jobs import downloads
+from kunde.jobs.views import file_response
 from kunde.lib import table_export
 
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
-# Plain identifiers: a PDF would print "10 234" for an "int" column.
-PDF_TEXT_KEYS = {"number", "customer_number"}
+CONTENT_TYPES = report_files.CONTENT_TYPES
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -132,87 +126,37 @@ def _footer(totals: report.Totals, columns) -> dict:
 
 
 def _download(request, params: report.ReportParams, columns, *, customer=None):
-    fmt = request.GET["format"]
-    language = "nb" if (get_language() or "nb").startswith("nb") else "en"
-    today = timezone.localdate().isoformat()
-    if customer is not None:
-        title = _("Invoices: %(customer)s") % {"customer": f"{customer.number} {customer.name}"}
-        filename = f"fakturaer-{customer.number}-{today}.{fmt}"
-    else:
-        title = _("Invoices")
-        filename = f"fakturaer-{today}.{fmt}"
-    options = {"title": title, "subtitle": _summary(params, customer), "language": language}
-    rows = report.export_rows(params, columns, customer)
-    if fmt == "xlsx":
-        content = table_export.table_xlsx(columns=_export_columns(columns), rows=rows, **options)
-    else:
-        try:
-            content = table_export.table_pdf(
-                columns=_export_columns(columns, pdf=True), rows=_pdf_rows(rows), **options
-            )
-        except table_export.TooManyRowsForPdf:
-            messages.error(
-                request,
-                _(
-                    "This view has more than %(limit)s rows, too many for a PDF. Download it as "
-                    "XLSX, or narrow the filters (type, status, period) first."
-                )
-                % {"limit": table_export.PDF_MAX_ROWS},
-            )
-            query = request.GET.copy()
-            query.pop("format")
-            return redirect(f"{request.path}?{query.urlencode()}")
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
-def _export_columns(columns, pdf: bool = False) -> list[table_export.Column]:
-    return [
-        table_export.Column(
-            key=column.key,
-            label=str(column.label),
-            kind="text" if pdf and column.key in PDF_TEXT_KEYS else column.kind,
-            total=column.total,
+    """The file of the current view: made here for a small view; above the threshold a worker
+    makes it and the user watches its progress page."""
+    file_params = report_files.report_file_params(
+        report_key=params.report, query=request.GET, columns=columns, customer=customer
+    )
+    count = params.filtered(customer).count()
+    if file_params["format"] == "pdf" and count > table_export.PDF_MAX_ROWS:
+        return _refused(request, report_files.too_many_for_pdf_message())
+    if downloads.goes_to_queue(count):
+        query = request.GET.copy()
+        query.pop("format")
+        job = downloads.download_enqueue(
+            actor=request.user,
+            builder="invoices.report",
+            params=file_params,
+            customer=customer,
+            back=f"{request.path}?{query.urlencode()}" if query else request.path,
         )
-        for column in columns
-    ]
+        return redirect("jobs:detail", job.pk)
+    try:
+        made = downloads.build("invoices.report", file_params)
+    except ValidationError as exc:
+        return _refused(request, " ".join(exc.messages))
+    return file_response(made)
 
 
-def _pdf_rows(rows):
-    for row in rows:
-        for key in PDF_TEXT_KEYS & row.keys():
-            row[key] = "" if row[key] is None else str(row[key])
-        if "number" in row and row["is_draft"]:
-            row["number"] = _("Draft")
-        yield row
-
-
-def _summary(params: report.ReportParams, customer) -> str:
-    """The view's filters and order in words, for the downloads' subtitle."""
-    parts = []
-    if params.kind:
-        parts.append(str(InvoiceKind(params.kind).label))
-    if params.state:
-        parts.append(str(report.STATES[params.state][0]))
-    if params.date_from or params.date_to:
-        start = date_format(params.date_from, "SHORT_DATE_FORMAT") if params.date_from else "…"
-        end = date_format(params.date_to, "SHORT_DATE_FORMAT") if params.date_to else "…"
-        parts.append(_("Date %(start)s – %(end)s") % {"start": start, "end": end})
-    if params.project and customer is not None:
-        project = customer.projects.filter(pk=params.project).first()
-        if project:
-            parts.append(_("Project %(project)s") % {"project": project})
-    if params.search:
-        parts.append(_("Customer “%(search)s”") % {"search": params.search})
-    column = report.COLUMNS_BY_KEY[params.order_column]
-    direction = _("descending") if params.order_descending else _("ascending")
-    parts.append(_("sorted by %(column)s, %(direction)s") % {
-        "column": str(column.label).lower(), "direction": direction,
-    })  # fmt: skip
-    if not (params.is_filtered):
-        parts.insert(0, _("All invoices and credit notes"))
-    return " · ".join(parts)
+def _refused(request, message: str):
+    messages.error(request, message)
+    query = request.GET.copy()
+    query.pop("format")
+    return redirect(f"{request.path}?{query.urlencode()}")
 
 
 urlpatterns = [

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 DB_BACKEND = "django_tasks_db.backend.DatabaseBackend"
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def wait_for(condition, *, timeout=60.0, what="the condition"):
@@ -57,6 +58,10 @@ def start_worker(queue, tmp_path):
             "KUNDE_TEST_MEDIA_ROOT": str(queue.MEDIA_ROOT),
             "JOBS_POLL_SECONDS": "0.05",
             "JOBS_REAP_SECONDS": "0.2",
+            # This checkout's code, even where `kunde` is installed from another checkout.
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
+            ),
             **{k: str(v) for k, v in extra_env.items()},
         }
         log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115

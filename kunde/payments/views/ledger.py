@@ -9,12 +9,11 @@ from urllib.parse import parse_qsl, urlencode
 from babel import Locale
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +25,8 @@ from kunde.customers.models import Customer
 from kunde.customers.views import profile_header_context
 from kunde.invoices.documents import buyer_snapshot, seller_snapshot
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
+from kunde.jobs import downloads
+from kunde.jobs.views import file_response
 from kunde.lib import table_export
 from kunde.lib.invoice_document import Party
 from kunde.lib.invoice_pdf import seller_lines
@@ -451,40 +452,89 @@ def _statement_letter(customer, language: str) -> table_export.Letter:
 
 @require_GET
 def customer_statement(request, customer_id: int):
+    """The statement as PDF or XLSX: made here when short; above the threshold a worker makes
+    it and the user watches its progress page."""
     customer = _customer_or_404(customer_id)
     fmt = request.GET.get("format", "pdf")
     if fmt not in CONTENT_TYPES:
         raise Http404(_("Choose PDF or XLSX."))
     params = LedgerParams.from_query(request.GET, today=timezone.localdate())
+    file_params = {
+        "customer": customer.pk,
+        "format": fmt,
+        "query": params.querystring(with_extra=False, page=1),
+        "today": params.today.isoformat(),
+    }
+    count = selectors.customer_ledger(
+        customer, as_of=params.as_of, open_only=params.open_only, limit=1, offset=0
+    ).count
+    if fmt == "pdf" and count > table_export.PDF_MAX_ROWS:
+        return _statement_refused(request, customer, params, statement_too_long_message())
+    if downloads.goes_to_queue(count):
+        back = reverse("payments:customer_ledger", args=[customer.pk])
+        job = downloads.download_enqueue(
+            actor=request.user,
+            builder="payments.statement",
+            params=file_params,
+            customer=customer,
+            back=f"{back}?{file_params['query']}" if file_params["query"] else back,
+        )
+        return redirect("jobs:detail", job.pk)
+    try:
+        made = downloads.build("payments.statement", file_params)
+    except ValidationError as exc:
+        return _statement_refused(request, customer, params, " ".join(exc.messages))
+    return file_response(made)
+
+
+def statement_too_long_message() -> str:
+    return _(
+        "The statement has more than %(limit)s rows, too many for a PDF. Download it "
+        "as XLSX, or show open items only."
+    ) % {"limit": table_export.PDF_MAX_ROWS}
+
+
+def _statement_refused(request, customer, params: LedgerParams, message: str):
+    messages.error(request, message)
+    url = reverse("payments:customer_ledger", args=[customer.pk])
+    query = params.querystring()
+    return redirect(f"{url}?{query}" if query else url)
+
+
+def statement_file(file_params: dict, report) -> downloads.DownloadFile:
+    """The statement of `file_params` (what `customer_statement` stores) as a file: the one
+    function behind the direct download and the worker's."""
+    customer = Customer.objects.filter(pk=file_params["customer"]).first()
+    if customer is None:
+        raise ValidationError(_("No such customer."))
+    fmt = file_params["format"]
+    params = LedgerParams.from_query(
+        QueryDict(file_params["query"]), today=date.fromisoformat(file_params["today"])
+    )
     totals = selectors.ledger_totals(customer, as_of=params.as_of)
     ageing = _ageing_rows(selectors.ageing(customer, as_of=params.as_of))
+    total = selectors.customer_ledger(
+        customer, as_of=params.as_of, open_only=params.open_only, limit=1, offset=0
+    ).count
     options = {
         "title": _("Statement: %(customer)s") % {"customer": customer.name},
         "subtitle": _statement_subtitle(customer, params, totals, ageing),
         "language": "nb" if (get_language() or "nb").startswith("nb") else "en",
         "columns": _statement_columns(),
-        "rows": _statement_rows(customer, params),
     }
     if fmt == "xlsx":
-        content = table_export.table_xlsx(**options)
+        rows = downloads.counted(_statement_rows(customer, params), total=total, report=report)
+        content = table_export.table_xlsx(**options, rows=rows)
     else:
-        options["rows"] = _statement_rows(customer, params, with_kid=True)
+        rows = _statement_rows(customer, params, with_kid=True)
         letter = _statement_letter(customer, options["language"])
         try:
-            content = table_export.table_pdf(**options, letter=letter)
-        except table_export.TooManyRowsForPdf:
-            messages.error(
-                request,
-                _(
-                    "The statement has more than %(limit)s rows, too many for a PDF. Download it "
-                    "as XLSX, or show open items only."
-                )
-                % {"limit": table_export.PDF_MAX_ROWS},
+            content = table_export.table_pdf(
+                **options,
+                rows=downloads.counted(rows, total=total, report=report),
+                letter=letter,
             )
-            url = reverse("payments:customer_ledger", args=[customer.pk])
-            query = params.querystring()
-            return redirect(f"{url}?{query}" if query else url)
+        except table_export.TooManyRowsForPdf:
+            raise ValidationError(statement_too_long_message()) from None
     filename = f"kontoutskrift-{customer.number}-{params.as_of.isoformat()}.{fmt}"
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return downloads.DownloadFile(content, filename, CONTENT_TYPES[fmt])

@@ -247,3 +247,38 @@
     document.querySelectorAll("[data-import-status]").forEach(watch);
   });
 })();
+
+/* jobs */
+// A part of a page that changes while a job runs ([data-poll="url"]: the job's progress, a
+// delivery's state) asks the server for its new HTML every second and replaces itself with it;
+// it stops when the new part has no data-poll (the job is finished). Without JavaScript the
+// page says to reload.
+(function () {
+  "use strict";
+
+  function watch(box) {
+    let failures = 0;
+
+    async function poll() {
+      try {
+        const response = await fetch(box.dataset.poll, { headers: { Accept: "text/html" } });
+        if (!response.ok) throw new Error(String(response.status));
+        const holder = document.createElement("div");
+        holder.innerHTML = (await response.text()).trim();
+        const fresh = holder.firstElementChild;
+        if (!fresh) throw new Error("empty");
+        box.replaceWith(fresh);
+        if (fresh.dataset.poll) watch(fresh);
+      } catch (error) {
+        failures += 1;
+        if (failures < 10) setTimeout(poll, 2000);
+      }
+    }
+
+    setTimeout(poll, Number(box.dataset.pollEvery || 1000));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-poll]").forEach(watch);
+  });
+})();

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from kunde.demo.bench import (
+    _time_get,
     bench_data_ensure,
     bench_invoices_ensure,
     bench_payments_ensure,
@@ -15,7 +16,9 @@ from kunde.demo.benchdb import bench_database_path, bench_size
 from kunde.ehf.bench import bench_ehf
 from kunde.files.bench import files_bench
 from kunde.invoices.bench import bench_issuing
+from kunde.offers.bench import offers_bench
 from kunde.payments.bench import bench_payment_import
+from kunde.stats.bench import bench_stats, bench_stats_ensure
 
 
 class Command(BaseCommand):
@@ -53,6 +56,22 @@ class Command(BaseCommand):
             help="Only the projects figures: the CSV import of 100,000 time entries (10,000 "
             "with --quick) and an invoice draft from 10,000 approved hours; rolled back after.",
         )
+        parser.add_argument(
+            "--offers",
+            action="store_true",
+            help="Only the offers figures: the Offers tab of a customer with 5,000 offers and "
+            "offer PDFs per second (adds its own offers; no demo data needed).",
+        )
+        parser.add_argument(
+            "--stats",
+            action="store_true",
+            help="Only the Key statistics figures (the large customer's tab against plain SQL).",
+        )
+        parser.add_argument(
+            "--merge",
+            action="store_true",
+            help="Only the merge figures: merge and undo of a large customer, the duplicates page.",
+        )
 
     def handle(
         self,
@@ -62,8 +81,11 @@ class Command(BaseCommand):
         warmup: int,
         ehf: bool = False,
         projects: bool = False,
+        offers: bool = False,
         **options,
     ):
+        merge = options.get("merge", False)
+
         def log(message):
             self.stderr.write(message, style_func=str)
 
@@ -84,14 +106,29 @@ class Command(BaseCommand):
             Path(str(database["NAME"])).resolve() == bench_database_path(quick).resolve()
         )
         call_command("migrate", verbosity=0)
+        if offers:
+            for row in offers_bench(time_get=_time_get, n=n, warmup=warmup, log=log):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            return
         # Progress goes to stderr: stdout carries only the JSON lines.
         bench_data_ensure(
             customers=bench_size(quick),
             own_database=own,
             log=lambda message: self.stderr.write(message, style_func=str),
         )
+        if merge:
+            from kunde.merges.bench import bench_merge
+
+            for row in bench_merge(quick=quick, n=min(n, 3), log=log):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            return
         bench_invoices_ensure(log=lambda message: self.stderr.write(message, style_func=str))
         bench_payments_ensure(log=lambda message: self.stderr.write(message, style_func=str))
+        if options.get("stats"):
+            bench_stats_ensure(log=log)
+            for row in bench_stats(n=n, warmup=warmup):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            return
         for row in bench_run(n=n, warmup=warmup):
             self.stdout.write(json.dumps(row, ensure_ascii=False))
         for row in files_bench(n=n, warmup=warmup, log=log):
@@ -114,3 +151,5 @@ class Command(BaseCommand):
         )
         self.stdout.write(json.dumps(issuing, ensure_ascii=False))
         self.stdout.write(json.dumps(bench_ehf(), ensure_ascii=False))
+        for row in offers_bench(time_get=_time_get, n=n, warmup=warmup, log=log):
+            self.stdout.write(json.dumps(row, ensure_ascii=False))

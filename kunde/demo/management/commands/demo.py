@@ -5,6 +5,7 @@ from kunde.demo.firm import PASSWORD
 from kunde.demo.generator import DemoDataPresent, demo_data_create
 from kunde.demo.invoicing import demo_invoices_create
 from kunde.demo.payments import demo_payments_create
+from kunde.offers.demo import demo_offers_create
 
 
 class Command(BaseCommand):
@@ -39,6 +40,13 @@ class Command(BaseCommand):
             "a spreadsheet (default 20; 0 for none).",
         )
         parser.add_argument(
+            "--offers",
+            type=int,
+            default=24,
+            help="How many of the first customers get a demo offer, in every status in turn, "
+            "some accepted into projects with hours (default 24; 0 for none).",
+        )
+        parser.add_argument(
             "--append",
             action="store_true",
             help="Add the customers, numbered after the highest, to a database that already "
@@ -46,7 +54,15 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, customers: int, seed: int, invoices: int, files: int, append: bool, **options
+        self,
+        *args,
+        customers: int,
+        seed: int,
+        invoices: int,
+        files: int,
+        append: bool,
+        offers: int = 24,
+        **options,
     ):
         if customers < 1:
             raise CommandError("--customers must be at least 1.")
@@ -63,13 +79,15 @@ class Command(BaseCommand):
         issued = demo_invoices_create(seed=seed, limit=invoices, log=self.stdout.write)
         payments = demo_payments_create(seed=seed, log=self.stdout.write) if issued else 0
         files = demo_files_create(seed=seed, customers=files, log=self.stdout.write) if files else 0
+        offers = demo_offers_create(seed=seed, customers=offers, log=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {summary.customers:,} customers, {summary.contacts:,} contacts, "
                 f"{summary.notes:,} notes, {summary.projects:,} projects, "
                 f"{summary.time_entries:,} time entries, {summary.expenses:,} expenses, "
                 f"{issued:,} invoices and credit notes and {payments:,} payments "
-                f"in {summary.seconds:.1f} s, and {files:,} customer files. Sign in as admin, "
+                f"in {summary.seconds:.1f} s, {files:,} customer files and {offers:,} offers. "
+                "Sign in as admin, "
                 f"finance, manager or reader with the password {PASSWORD}."
             )
         )

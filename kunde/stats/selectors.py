@@ -1,0 +1,550 @@
+"""Key statistics of a customer: what it has been invoiced, what it has paid and how fast, the
+hours spent on it, what they cost and what is left as margin.
+
+Each card is one aggregate query, filtered first (customer, period, project) and grouped by
+month (or employee, project, age) so that the page's tables and charts come from the same rows;
+the card's figure is the sum of its groups in Python, exact integers (øre, minutes). Every
+figure is defined once, by the queryset of the rows it is made of (`figure_rows`), so the
+drill-down's rows always add up to the figure shown.
+
+Definitions (also on the page's help):
+- money is NOK: documents and payments in another currency are not in the figures (the page
+  lists what was invoiced in each other currency, `other_currencies`);
+- invoiced: net amount (excl. VAT) of issued invoices less issued credit notes, by issue date;
+- paid: money received from the customer, by payment date (write-offs are not money);
+- outstanding and overdue: open amounts of issued invoices on the period's last day (today for
+  a period that has not ended), as the ledger defines them (`payments.selectors.with_open_ore`);
+- days to pay: payment date − invoice date of money received on invoices, weighted by amount;
+  paid late: the share of that money that came after the due date;
+- hours by the date worked; invoiced hours are those on an issued invoice's line, valued at that
+  line's price; hours not yet invoiced are billable hours on no issued invoice, valued at the
+  time entry's price; cost is minutes × the cost rate on the time entry, plus expenses;
+- margin = invoiced − cost; margin ratio = margin ÷ invoiced; profit factor (Moment's calculated
+  one) = invoiced value of the hours ÷ the cost of the same hours.
+Each value of an hour's row (minutes × rate ÷ 60) is rounded half up to whole øre, and the
+figures sum the rounded rows.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DateField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+
+from kunde.accounts.models import User
+from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
+from kunde.payments.models import Payment, PaymentMethod
+from kunde.payments.selectors import with_open_ore
+from kunde.projects.models import Expense, TimeEntry
+from kunde.stats.periods import Period
+
+# Money that is not money received: a write-off closes an invoice without a payment, and moving
+# customer credit onto an invoice is two opposite rows of the same money.
+NOT_RECEIVED = (PaymentMethod.WRITE_OFF,)
+NOK = "NOK"
+NOT_PAID_IN = (PaymentMethod.WRITE_OFF, PaymentMethod.CREDIT)
+# Outstanding by age: (key, days overdue from, to) — None open.
+AGE_BUCKETS = [
+    ("not_due", None, 0),
+    ("1_30", 1, 30),
+    ("31_60", 31, 60),
+    ("61_90", 61, 90),
+    ("over_90", 91, None),
+]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One customer, a period and at most one project: what every query here is filtered by.
+    `as_of` is the day open amounts are measured on."""
+
+    customer_id: int
+    period: Period
+    project_id: int | None = None
+    today: date | None = None
+
+    @property
+    def as_of(self) -> date:
+        today = self.today or date.today()
+        return min(self.period.end, today) if self.period.end else today
+
+    def in_period(self, column: str) -> Q:
+        q = Q()
+        if self.period.start:
+            q &= Q(**{f"{column}__gte": self.period.start})
+        if self.period.end:
+            q &= Q(**{f"{column}__lte": self.period.end})
+        return q
+
+
+# The rows of each figure -------------------------------------------------------------------
+
+
+def invoices(scope: Scope, *, currency: str | None = NOK) -> QuerySet:
+    """Issued invoices and credit notes dated in the period (in NOK, unless `currency` says
+    otherwise; None: any currency)."""
+    qs = Invoice.objects.filter(
+        scope.in_period("issue_date"), customer_id=scope.customer_id, status=InvoiceStatus.ISSUED
+    )
+    if currency:
+        qs = qs.filter(currency=currency)
+    return qs.filter(project_id=scope.project_id) if scope.project_id else qs
+
+
+def payments(scope: Scope) -> QuerySet:
+    """Money received from the customer in the period (negative rows are money paid back)."""
+    qs = Payment.objects.filter(
+        scope.in_period("date"), customer_id=scope.customer_id, currency=NOK
+    ).exclude(method__in=NOT_RECEIVED)
+    return qs.filter(invoice__project_id=scope.project_id) if scope.project_id else qs
+
+
+def open_invoices(scope: Scope) -> QuerySet:
+    """Issued invoices with their open amount (`open_ore`) on `scope.as_of`."""
+    qs = Invoice.objects.filter(
+        customer_id=scope.customer_id,
+        status=InvoiceStatus.ISSUED,
+        kind=InvoiceKind.INVOICE,
+        issue_date__lte=scope.as_of,
+        currency=NOK,
+    )
+    if scope.project_id:
+        qs = qs.filter(project_id=scope.project_id)
+    return with_open_ore(qs, as_of=scope.as_of)
+
+
+def time_entries(scope: Scope) -> QuerySet:
+    qs = TimeEntry.objects.filter(scope.in_period("date"), project__customer_id=scope.customer_id)
+    return qs.filter(project_id=scope.project_id) if scope.project_id else qs
+
+
+def expenses(scope: Scope) -> QuerySet:
+    qs = Expense.objects.filter(scope.in_period("date"), project__customer_id=scope.customer_id)
+    return qs.filter(project_id=scope.project_id) if scope.project_id else qs
+
+
+def _value(minutes, rate) -> ExpressionWrapper:
+    """minutes × rate ÷ 60 rounded half up to whole øre, in integer SQL (exact on SQLite too)."""
+    product = Cast(minutes, BigIntegerField()) * Cast(rate, BigIntegerField())
+    return ExpressionWrapper((product + Value(30)) / Value(60), output_field=BigIntegerField())
+
+
+COST = _value(F("minutes"), F("cost_rate_ore"))
+SALES = _value(F("minutes"), F("sales_rate_ore"))
+INVOICED_VALUE = _value(F("minutes"), F("invoice_line__unit_price_ore"))
+ON_ISSUED = Q(invoice_line__invoice__status=InvoiceStatus.ISSUED)
+UNINVOICED = Q(billable=True) & ~ON_ISSUED
+
+
+class MonthStart(Func):
+    """The first day of a date's month, in SQL on both databases. Django's TruncMonth is a
+    Python function on SQLite, called once per row: 200,000 time entries took a second."""
+
+    output_field = DateField()
+    template = "CAST(date_trunc('month', %(expressions)s) AS date)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="(substr(%(expressions)s, 1, 8) || '01')", **extra
+        )
+
+
+def _overdue(as_of: date) -> Q:
+    return Q(due_date__lt=as_of)
+
+
+# Each drill-down: the rows and the value of a row that the figure sums.
+FIGURES = {
+    "invoiced": lambda s: (invoices(s), "net_ore"),
+    "credited": lambda s: (invoices(s).filter(kind=InvoiceKind.CREDIT_NOTE), "net_ore"),
+    "invoice_count": lambda s: (invoices(s).filter(kind=InvoiceKind.INVOICE), None),
+    "paid": lambda s: (payments(s), "amount_ore"),
+    "outstanding": lambda s: (open_invoices(s).filter(open_ore__gt=0), "open_ore"),
+    "overdue": lambda s: (
+        open_invoices(s).filter(_overdue(s.as_of), open_ore__gt=0),
+        "open_ore",
+    ),
+    "hours_registered": lambda s: (time_entries(s), "minutes"),
+    "hours_billable": lambda s: (time_entries(s).filter(billable=True), "minutes"),
+    "hours_invoiced": lambda s: (time_entries(s).filter(ON_ISSUED), "minutes"),
+    "hours_uninvoiced": lambda s: (time_entries(s).filter(UNINVOICED), "minutes"),
+    "hours_cost": lambda s: (time_entries(s).annotate(cost_ore=COST), "cost_ore"),
+    "expenses": lambda s: (expenses(s), "cost_ore"),
+}
+FIGURE_KINDS = {
+    "invoiced": "invoices",
+    "credited": "invoices",
+    "invoice_count": "invoices",
+    "paid": "payments",
+    "outstanding": "open_invoices",
+    "overdue": "open_invoices",
+    "expenses": "expenses",
+}
+
+
+def figure_rows(scope: Scope, figure: str) -> tuple[QuerySet, str | None]:
+    """The queryset of the rows `figure` is made of, and the field each row adds to it (None:
+    the figure counts the rows). KeyError for an unknown figure."""
+    return FIGURES[figure](scope)
+
+
+# The cards -----------------------------------------------------------------------------------
+
+
+def _int(value) -> int:
+    return int(value or 0)  # PostgreSQL's SUM of bigint is numeric
+
+
+def ratio(numerator: int, denominator: int, places: str = "0.01") -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(
+        Decimal(places), rounding=ROUND_HALF_UP
+    )
+
+
+@dataclass
+class Month:
+    month: date
+    invoiced_ore: int = 0
+    paid_ore: int = 0
+    minutes: int = 0
+    cost_ore: int = 0
+
+    @property
+    def margin_ore(self) -> int:
+        return self.invoiced_ore - self.cost_ore
+
+
+@dataclass
+class Employee:
+    pk: int
+    name: str
+    minutes: int = 0
+    value_ore: int = 0
+    cost_ore: int = 0
+
+
+@dataclass
+class ProjectRow:
+    pk: int | None
+    name: str
+    invoiced_ore: int = 0
+    minutes: int = 0
+    hours_cost_ore: int = 0
+    expenses_ore: int = 0
+
+    @property
+    def cost_ore(self) -> int:
+        return self.hours_cost_ore + self.expenses_ore
+
+    @property
+    def margin_ore(self) -> int:
+        return self.invoiced_ore - self.cost_ore
+
+    @property
+    def margin_ratio(self):
+        return ratio(self.margin_ore * 100, self.invoiced_ore, "0.1")
+
+
+@dataclass
+class Statistics:
+    scope: Scope
+    invoiced_ore: int = 0
+    credited_ore: int = 0
+    invoice_count: int = 0
+    paid_ore: int = 0
+    outstanding_ore: int = 0
+    overdue_ore: int = 0
+    outstanding_by_age: dict = field(default_factory=dict)
+    average_days_to_pay: Decimal | None = None
+    median_days_to_pay: int | None = None
+    paid_late_ratio: Decimal | None = None
+    hours_registered_minutes: int = 0
+    hours_billable_minutes: int = 0
+    hours_invoiced_minutes: int = 0
+    hours_invoiced_value_ore: int = 0
+    hours_uninvoiced_minutes: int = 0
+    hours_uninvoiced_value_ore: int = 0
+    hours_cost_ore: int = 0
+    hours_invoiced_cost_ore: int = 0
+    expenses_ore: int = 0
+    per_month: list[Month] = field(default_factory=list)
+    employees: list[Employee] = field(default_factory=list)
+    hours_by_month_and_employee: dict = field(default_factory=dict)
+    per_project: list[ProjectRow] = field(default_factory=list)
+    # {currency: net øre} invoiced in other currencies than NOK (not in the figures).
+    other_currencies: dict = field(default_factory=dict)
+
+    @property
+    def cost_ore(self) -> int:
+        return self.hours_cost_ore + self.expenses_ore
+
+    @property
+    def margin_ore(self) -> int:
+        return self.invoiced_ore - self.cost_ore
+
+    @property
+    def margin_ratio(self) -> Decimal | None:
+        """Per cent, one decimal."""
+        return ratio(self.margin_ore * 100, self.invoiced_ore, "0.1")
+
+    @property
+    def revenue_per_hour_ore(self) -> int | None:
+        if not self.hours_invoiced_minutes:
+            return None
+        return int(
+            (Decimal(self.hours_invoiced_value_ore) * 60 / self.hours_invoiced_minutes).quantize(
+                Decimal(1), rounding=ROUND_HALF_UP
+            )
+        )
+
+    @property
+    def profit_factor(self) -> Decimal | None:
+        return ratio(self.hours_invoiced_value_ore, self.hours_invoiced_cost_ore)
+
+
+def customer_statistics(scope: Scope, *, projects=()) -> Statistics:
+    """Every figure of the tab, in 8 queries. `projects`: the customer's projects (already
+    fetched by the page for its filter), to name the rows per project."""
+    stats = Statistics(scope)
+    months: dict[date, Month] = {}
+
+    def month(day: date) -> Month:
+        return months.setdefault(day, Month(day))
+
+    invoiced_by_project = _invoicing(scope, stats, month)
+    _payments(scope, stats, month)
+    _days_to_pay(scope, stats)
+    _outstanding(scope, stats)
+    projects_by_pk = {p.pk: ProjectRow(p.pk, str(p)) for p in projects}
+    for pk, net in invoiced_by_project.items():
+        _project_row(projects_by_pk, pk).invoiced_ore += net
+    _hours(scope, stats, month, projects_by_pk)
+    _expenses(scope, stats, month, projects_by_pk)
+    stats.other_currencies = _other_currencies(scope)
+    stats.per_month = [months[key] for key in sorted(months)]
+    stats.per_project = [
+        row
+        for row in projects_by_pk.values()
+        if row.invoiced_ore or row.minutes or row.expenses_ore
+        if not scope.project_id or row.pk == scope.project_id
+    ]
+    return stats
+
+
+def _invoicing(scope: Scope, stats: Statistics, month) -> dict:
+    rows = (
+        invoices(scope)
+        .order_by()
+        .values("kind", "project_id", m=MonthStart("issue_date"))
+        .annotate(net=Sum("net_ore"), n=Count("id"))
+    )
+    by_project = defaultdict(int)
+    for row in rows:
+        net = _int(row["net"])
+        stats.invoiced_ore += net
+        month(row["m"]).invoiced_ore += net
+        by_project[row["project_id"]] += net
+        if row["kind"] == InvoiceKind.CREDIT_NOTE:
+            stats.credited_ore -= net
+        else:
+            stats.invoice_count += row["n"]
+    return by_project
+
+
+def _other_currencies(scope: Scope) -> dict:
+    rows = (
+        invoices(scope, currency=None)
+        .exclude(currency=NOK)
+        .order_by()
+        .values("currency")
+        .annotate(net=Sum("net_ore"))
+    )
+    return {row["currency"]: _int(row["net"]) for row in rows}
+
+
+def _payments(scope: Scope, stats: Statistics, month) -> None:
+    rows = (
+        payments(scope).order_by().values(m=MonthStart("date")).annotate(amount=Sum("amount_ore"))
+    )
+    for row in rows:
+        amount = _int(row["amount"])
+        stats.paid_ore += amount
+        month(row["m"]).paid_ore += amount
+
+
+def _days_to_pay(scope: Scope, stats: Statistics) -> None:
+    """Weighted by amount, over money received on invoices (positive rows, no credit moved)."""
+    days = ExpressionWrapper(F("date") - F("invoice__issue_date"), output_field=DurationField())
+    rows = (
+        payments(scope)
+        .filter(invoice__isnull=False, amount_ore__gt=0)
+        .exclude(method__in=NOT_PAID_IN)
+        .order_by()
+        .values(days=days)
+        .annotate(
+            amount=Sum("amount_ore"),
+            late=Coalesce(
+                Sum("amount_ore", filter=Q(date__gt=F("invoice__due_date"))),
+                0,
+                output_field=BigIntegerField(),
+            ),
+        )
+    )
+    groups = sorted((row["days"].days, _int(row["amount"]), _int(row["late"])) for row in rows)
+    total = sum(amount for _days, amount, _late in groups)
+    if not total:
+        return
+    weighted = sum(d * amount for d, amount, _late in groups)
+    stats.average_days_to_pay = ratio(weighted, total, "0.1")
+    stats.paid_late_ratio = ratio(sum(late for *_, late in groups) * 100, total, "0.1")
+    # Weighted median: the day by which half of the money had come.
+    running = 0
+    for d, amount, _late in groups:
+        running += amount
+        if running * 2 >= total:
+            stats.median_days_to_pay = d
+            break
+
+
+def _outstanding(scope: Scope, stats: Statistics) -> None:
+    as_of = scope.as_of
+    open_amount = Case(When(open_ore__gt=0, then=F("open_ore")), default=Value(0))
+    sums = {"outstanding": Sum(open_amount)}
+    for key, start, end in AGE_BUCKETS:
+        q = Q()
+        if start is None:
+            q &= Q(due_date__gte=as_of) | Q(due_date__isnull=True)
+        else:
+            q &= Q(due_date__lte=as_of - timedelta(days=start))
+        if start is not None and end is not None:
+            q &= Q(due_date__gte=as_of - timedelta(days=end))
+        sums[key] = Sum(Case(When(q, then=open_amount), default=Value(0)))
+    totals = open_invoices(scope).order_by().aggregate(**sums)
+    stats.outstanding_ore = _int(totals["outstanding"])
+    stats.outstanding_by_age = {key: _int(totals[key]) for key, *_ in AGE_BUCKETS}
+    stats.overdue_ore = stats.outstanding_ore - stats.outstanding_by_age["not_due"]
+
+
+def _hours(scope: Scope, stats: Statistics, month, projects: dict) -> None:
+    """One scan of the time entries, grouped by month, employee and project (the employees'
+    names in a second, small query)."""
+    rows = (
+        time_entries(scope)
+        .order_by()
+        .values("employee_id", "project_id", m=MonthStart("date"))
+        .annotate(
+            total_minutes=Sum("minutes"),
+            billable_minutes=Sum("minutes", filter=Q(billable=True)),
+            invoiced=Sum("minutes", filter=ON_ISSUED),
+            invoiced_value=Sum(INVOICED_VALUE, filter=ON_ISSUED),
+            invoiced_cost=Sum(COST, filter=ON_ISSUED),
+            uninvoiced=Sum("minutes", filter=UNINVOICED),
+            uninvoiced_value=Sum(SALES, filter=UNINVOICED),
+            value=Sum(SALES),
+            cost=Sum(COST),
+        )
+    )
+    employees: dict[int, Employee] = {}
+    by_month_employee = defaultdict(int)
+    for row in rows:
+        pk = row["employee_id"]
+        employee = employees.setdefault(pk, Employee(pk, ""))
+        minutes, cost = _int(row["total_minutes"]), _int(row["cost"])
+        project = _project_row(projects, row["project_id"])
+        project.minutes += minutes
+        project.hours_cost_ore += cost
+        employee.minutes += minutes
+        employee.value_ore += _int(row["value"])
+        employee.cost_ore += cost
+        by_month_employee[row["m"], pk] += minutes
+        month(row["m"]).minutes += minutes
+        month(row["m"]).cost_ore += cost
+        stats.hours_registered_minutes += minutes
+        stats.hours_billable_minutes += _int(row["billable_minutes"])
+        stats.hours_invoiced_minutes += _int(row["invoiced"])
+        stats.hours_invoiced_value_ore += _int(row["invoiced_value"])
+        stats.hours_invoiced_cost_ore += _int(row["invoiced_cost"])
+        stats.hours_uninvoiced_minutes += _int(row["uninvoiced"])
+        stats.hours_uninvoiced_value_ore += _int(row["uninvoiced_value"])
+        stats.hours_cost_ore += cost
+    if employees:
+        names = User.objects.filter(pk__in=employees).values_list(
+            "pk", "first_name", "last_name", "username"
+        )
+        for pk, first, last, username in names:
+            employees[pk].name = f"{first} {last}".strip() or username
+    stats.employees = sorted(employees.values(), key=lambda e: (-e.minutes, e.name))
+    stats.hours_by_month_and_employee = dict(by_month_employee)
+
+
+def _project_row(projects: dict, pk: int | None) -> ProjectRow:
+    """The row of a project (None: invoices without a project, named on the page)."""
+    return projects.setdefault(pk, ProjectRow(pk, ""))
+
+
+def _expenses(scope: Scope, stats: Statistics, month, projects: dict) -> None:
+    rows = (
+        expenses(scope)
+        .order_by()
+        .values("project_id", m=MonthStart("date"))
+        .annotate(cost=Sum("cost_ore"))
+    )
+    for row in rows:
+        cost = _int(row["cost"])
+        stats.expenses_ore += cost
+        month(row["m"]).cost_ore += cost
+        _project_row(projects, row["project_id"]).expenses_ore += cost
+
+
+# The change against the previous period ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    invoiced_ore: int
+    paid_ore: int
+    hours_registered_minutes: int
+    cost_ore: int
+
+    @property
+    def margin_ore(self) -> int:
+        return self.invoiced_ore - self.cost_ore
+
+
+def period_summary(scope: Scope) -> Summary:
+    """The headline figures of a period, for the comparison with the previous one (4 queries)."""
+    invoiced = invoices(scope).order_by().aggregate(s=Sum("net_ore"))["s"]
+    paid = payments(scope).order_by().aggregate(s=Sum("amount_ore"))["s"]
+    hours = time_entries(scope).order_by().aggregate(total_minutes=Sum("minutes"), cost=Sum(COST))
+    expense = expenses(scope).order_by().aggregate(s=Sum("cost_ore"))["s"]
+    return Summary(
+        _int(invoiced),
+        _int(paid),
+        _int(hours["total_minutes"]),
+        _int(hours["cost"]) + _int(expense),
+    )
+
+
+def change(now: int, before: int) -> Decimal | None:
+    """Per cent change, one decimal; None when there was nothing before."""
+    if not before:
+        return None
+    return ratio((now - before) * 100, abs(before), "0.1")

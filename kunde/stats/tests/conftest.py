@@ -1,0 +1,1 @@
+from kunde.stats.tests.fixtures import ledger  # noqa: F401
