@@ -1,5 +1,6 @@
 """Hours in the weekly grid: an employee registers a week, the project manager approves the
-hours on the project page, and the approved hours are locked in the grid."""
+hours on the project page, the approved hours are locked in the grid, and finance invoices
+them."""
 
 import datetime as dt
 
@@ -7,12 +8,17 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from kunde.invoices.models import Invoice
 from kunde.projects.models import TimeEntry
 
 pytestmark = pytest.mark.browser
 
 
-def test_register_a_week_then_approve_it(transactional_db, page, sign_in, t, manager, project):
+def test_register_a_week_approve_it_and_invoice_it(
+    transactional_db, company, page, sign_in, t, manager, finance, project
+):
+    project.hourly_rate_ore = 120000
+    project.save()
     today = timezone.localdate()
     monday = today - dt.timedelta(days=today.weekday() + 7)  # last week: every day is past
     sign_in(manager)
@@ -47,3 +53,14 @@ def test_register_a_week_then_approve_it(transactional_db, page, sign_in, t, man
     page.goto(f"/projects/hours/?week={monday.isoformat()}")
     expect(page.locator("#row-0-day-0")).to_have_count(0)  # locked: no input any more
     expect(page.locator("tbody tr").first.locator(".locked")).to_have_count(2)
+
+    # Finance makes the invoice draft from the approved hours.
+    page.get_by_role("button", name=t("Sign out")).click()
+    sign_in(finance)
+    page.goto(f"/projects/{project.pk}/")
+    page.get_by_role("link", name=t("Invoice approved hours")).click()
+    page.get_by_role("button", name=t("Create draft")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Invoice draft"))
+    invoice = Invoice.objects.get()
+    assert (invoice.project, invoice.net_ore) == (project, 10 * 120000)
+    assert set(TimeEntry.objects.values_list("invoice_line__invoice", flat=True)) == {invoice.pk}

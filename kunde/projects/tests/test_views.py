@@ -262,3 +262,18 @@ def test_finance_sets_cost_rates(client_for, finance, manager):
 
 def test_a_manager_may_not_open_cost_rates(client_for, manager):
     assert client_for(manager).get("/projects/cost-rates/").status_code == 403
+
+
+def test_the_list_takes_the_same_queries_for_many_projects(
+    client_for, reader, manager, customer, django_assert_max_num_queries
+):
+    client = client_for(reader)
+    services.project_create(actor=manager, customer=customer, data={"name": "En"})
+    with django_assert_max_num_queries(8):
+        assert client.get("/projects/").status_code == 200
+    for k in range(30):
+        project = services.project_create(actor=manager, customer=customer, data={"name": f"P{k}"})
+        register(manager, project, manager, minutes=30)
+    with django_assert_max_num_queries(8):
+        response = client.get("/projects/")
+    assert "P29" in response.text
