@@ -43,6 +43,9 @@ def buyer_snapshot(customer) -> dict:
         vat_number=customer.vat_number,
         email=customer.invoice_recipient,
         phone=customer.phone,
+        delivery_street=customer.delivery_street,
+        delivery_postcode=customer.delivery_postcode,
+        delivery_city=customer.delivery_city,
     )
     return asdict(party)
 

@@ -24,6 +24,10 @@ class Party:
     bank_account: str = ""  # compact: 11 digits or an IBAN
     iban: str = ""  # for payers abroad, beside the account number (compact)
     bic: str = ""
+    # The buyer's delivery address; empty means the same as the postal address.
+    delivery_street: str = ""
+    delivery_postcode: str = ""
+    delivery_city: str = ""
 
     @property
     def shows_foretaksregisteret(self) -> bool:

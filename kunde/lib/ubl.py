@@ -177,6 +177,7 @@ def build_ubl(
 
     delivery = w.cac(root, "Delivery")
     w.cbc(delivery, "ActualDeliveryDate", (doc.delivery_date or doc.issue_date).isoformat())
+    _delivery_place(w, delivery, doc.buyer)
 
     for index, (account_id, branch) in enumerate(
         [] if credit else _accounts(doc.seller, iban, bic)
@@ -268,6 +269,33 @@ def _tax_category(w: _Writer, element, category: str, rate: int, language: str) 
     w.cbc(w.cac(element, "TaxScheme"), "ID", "VAT")
 
 
+def _address(w: _Writer, address, street: str, postcode: str, city: str, country: str) -> None:
+    """A UBL address in the XSD's order: street, city, post code, country."""
+    street_lines = [s.strip() for s in street.splitlines() if s.strip()]
+    if street_lines:
+        w.cbc(address, "StreetName", street_lines[0])
+    if len(street_lines) > 1:
+        w.cbc(address, "AdditionalStreetName", ", ".join(street_lines[1:]))
+    if city.strip():
+        w.cbc(address, "CityName", city.strip())
+    if postcode.strip():
+        w.cbc(address, "PostalZone", postcode.strip())
+    w.cbc(w.cac(address, "Country"), "IdentificationCode", country or "NO")
+
+
+def _delivery_place(w: _Writer, delivery, buyer: Party) -> None:
+    """Where it was delivered (bokføringsforskriften § 5-1-1; BG-15): the buyer's delivery
+    address, else its postal address."""
+    if buyer.delivery_street.strip() or buyer.delivery_city.strip():
+        street, postcode, city = buyer.delivery_street, buyer.delivery_postcode, buyer.delivery_city
+    else:
+        street, postcode, city = buyer.street, buyer.postcode, buyer.city
+    if not (street.strip() or city.strip()):
+        return
+    address = w.cac(w.cac(delivery, "DeliveryLocation"), "Address")
+    _address(w, address, street, postcode, city, buyer.country)
+
+
 def _party(w: _Writer, holder, party: Party, *, seller: bool = False, contact: str = "") -> None:
     element = w.cac(holder, "Party")
     norwegian_orgnr = party.country in ("NO", "") and party.organization_number
@@ -275,16 +303,7 @@ def _party(w: _Writer, holder, party: Party, *, seller: bool = False, contact: s
         w.cbc(element, "EndpointID", party.organization_number, schemeID=ORGNR_SCHEME)
     w.cbc(w.cac(element, "PartyName"), "Name", party.name)
     address = w.cac(element, "PostalAddress")
-    street_lines = [s.strip() for s in party.street.splitlines() if s.strip()]
-    if street_lines:
-        w.cbc(address, "StreetName", street_lines[0])
-    if len(street_lines) > 1:
-        w.cbc(address, "AdditionalStreetName", ", ".join(street_lines[1:]))
-    if party.city.strip():
-        w.cbc(address, "CityName", party.city.strip())
-    if party.postcode.strip():
-        w.cbc(address, "PostalZone", party.postcode.strip())
-    w.cbc(w.cac(address, "Country"), "IdentificationCode", party.country or "NO")
+    _address(w, address, party.street, party.postcode, party.city, party.country)
     if party.vat_number:
         scheme = w.cac(element, "PartyTaxScheme")
         w.cbc(scheme, "CompanyID", party.vat_number)

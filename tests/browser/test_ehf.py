@@ -57,3 +57,24 @@ def test_verify_issue_and_see_it_delivered(page, sign_in, admin, company, custom
     ehf_poll(draft.pk)
     page.reload()
     expect(page.get_by_test_id("ehf-status")).to_have_text("Delivered")
+
+
+def test_a_document_failing_the_rules_shows_what_to_fix_and_is_not_sent(
+    page, sign_in, admin, company, customer, network
+):
+    page.on("dialog", lambda dialog: dialog.accept())
+    Customer.objects.filter(pk=customer.pk).update(invoice_delivery="ehf")
+    sign_in(admin)
+    draft = services.invoice_draft_create(
+        actor=admin,
+        customer=customer,
+        lines=[{"description": "Rådgivning", "quantity": "2", "unit_price_ore": 90000}],
+    )
+    page.goto(f"/invoices/{draft.pk}/")
+    page.get_by_role("button", name="Issue and send").click()  # despite the warning
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invoice 1")
+    expect(page.get_by_test_id("ehf-status")).to_have_text("Failed")
+    failures = page.get_by_test_id("ehf-failures")
+    expect(failures.locator("tr[data-flag=fatal]").first).to_contain_text("PEPPOL-EN16931-R003")
+    expect(failures).to_contain_text("The buyer reference is missing")
+    assert network.posts == 0

@@ -148,6 +148,29 @@ def test_the_company_iban_and_bic_are_a_second_way_to_pay(make_issued, company):
 
 
 @pytest.mark.django_db
+def test_the_place_of_delivery_is_the_delivery_address_else_the_postal_address(
+    make_issued, ehf_customer
+):
+    from kunde.customers.models import Customer
+
+    place = "cac:Delivery/cac:DeliveryLocation/cac:Address/"
+    root, _document = _valid(make_issued())
+    assert _text(root, place + "cbc:StreetName") == ehf_customer.postal_street
+    assert _text(root, place + "cac:Country/cbc:IdentificationCode") == "NO"
+    Customer.objects.filter(pk=ehf_customer.pk).update(
+        delivery_street="Lagerveien 5", delivery_postcode="2000", delivery_city="Lillestrøm"
+    )
+    root, _document = _valid(make_issued())
+    assert [
+        _text(root, place + f"cbc:{name}") for name in ("StreetName", "PostalZone", "CityName")
+    ] == [
+        "Lagerveien 5",
+        "2000",
+        "Lillestrøm",
+    ]
+
+
+@pytest.mark.django_db
 def test_an_invoice_with_hour_specification_passes(make_issued, project, hours):
     invoice = make_issued(
         lines=[], project=project, from_project_hours=True, attach_hour_specification=True
