@@ -28,7 +28,7 @@ def _iso_date(value):
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
-class ProjectOut(Schema):
+class ProjectData(Schema):
     id: int
     number: int
     name: str
@@ -59,7 +59,7 @@ class ProjectPage(Schema):
     count: int
     page: int
     pages: int
-    results: list[ProjectOut]
+    results: list[ProjectData]
 
 
 class ProjectFilters(QuerySchema):
@@ -104,7 +104,7 @@ def list_projects(request, filters: Query[ProjectFilters]):
     return page_of(projects, page=filters.page, page_size=filters.page_size)
 
 
-@api.post("/projects", response={201: ProjectOut}, tags=["projects"])
+@api.post("/projects", response={201: ProjectData}, tags=["projects"])
 def create_project(request, payload: ProjectIn):
     if payload.customer is None:
         raise ValidationError({"customer": "Say which customer the project is for."})
@@ -116,12 +116,12 @@ def create_project(request, payload: ProjectIn):
     )
 
 
-@api.get("/projects/{project_id}", response=ProjectOut, tags=["projects"])
+@api.get("/projects/{project_id}", response=ProjectData, tags=["projects"])
 def get_project(request, project_id: int):
     return _project(project_id)
 
 
-@api.patch("/projects/{project_id}", response=ProjectOut, tags=["projects"])
+@api.patch("/projects/{project_id}", response=ProjectData, tags=["projects"])
 def update_project(request, project_id: int, payload: ProjectIn):
     if payload.customer is not None:
         raise ValidationError({"customer": "A project cannot move to another customer here."})
