@@ -1,14 +1,15 @@
 """Helpers every endpoint module uses: one page shape for lists, one answer for unknown ids,
 and the base of every request body."""
 
+import re
 from datetime import date, datetime
-from typing import get_args
+from typing import Annotated, get_args
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import ConfigDict, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -103,3 +104,13 @@ class InputSchema(CheckedSchema):
         if not isinstance(data, dict | DjangoGetter):
             raise PydanticCustomError("not_an_object", "Send a JSON object.")
         return data
+
+
+def _iso_date(value):
+    # Pydantic would read "0" or "1700000000" (in a query string, too) as seconds since 1970.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError("date_format", "Send a date as YYYY-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]

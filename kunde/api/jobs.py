@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Field, Schema
+from ninja import Field, Schema, Status
 
 from kunde.api.api import api
 from kunde.jobs.downloads import download_available
@@ -106,11 +106,13 @@ def _visible_job(request, job_id: int) -> Job:
 def job_file(request, job_id: int):
     job = _visible_job(request, job_id)
     if not download_available(job):
-        return 404, {"detail": "This job has no file (not ready, not a download, or expired)."}
+        return Status(
+            404, {"detail": "This job has no file (not ready, not a download, or expired)."}
+        )
     try:
         handle = default_storage.open(job.result["file"], "rb")
     except FileNotFoundError:
-        return 404, {"detail": "The file has been removed."}
+        return Status(404, {"detail": "The file has been removed."})
     return FileResponse(
         handle,
         as_attachment=True,

@@ -3,6 +3,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
@@ -10,17 +11,21 @@ from django.utils import timezone
 from ninja import Field, Query, Schema
 
 from kunde.api.api import api
+from kunde.api.common import MAX_INT, IsoDate, QuerySchema, page_of
 from kunde.customers.models import Customer
 from kunde.projects.models import Project
-from kunde.stats import selectors
+from kunde.stats import ranking, selectors
 from kunde.stats.periods import Period
 
 _DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
 
 
-class StatisticsQuery(Schema):
-    from_: dt.date | None = Field(None, alias="from", description="First day (YYYY-MM-DD).")
-    to: dt.date | None = Field(None, description="Last day (YYYY-MM-DD), included.")
+class PeriodQuery(QuerySchema):
+    from_: IsoDate | None = Field(None, alias="from", description="First day (YYYY-MM-DD).")
+    to: IsoDate | None = Field(None, description="Last day (YYYY-MM-DD), included.")
+
+
+class StatisticsQuery(PeriodQuery):
     project: int | None = Field(None, description="Only this project of the customer.")
 
 
@@ -33,7 +38,7 @@ class MonthOut(Schema):
     margin_ore: int
 
 
-class ProjectOut(Schema):
+class ProjectFiguresOut(Schema):
     project: int | None = Field(description="None: invoices without a project.")
     name: str
     invoiced_ore: int
@@ -77,8 +82,14 @@ class StatisticsOut(Schema):
     margin_ore: int
     margin_percent: Decimal | None
     profit_factor: Decimal | None
+    offers_sent: int
+    offers_sent_net_ore: int
+    offers_won: int
+    offers_won_net_ore: int
+    hit_rate_percent: Decimal | None
+    offers_remaining_ore: int = Field(description="Left to invoice on accepted offers' projects.")
     per_month: list[MonthOut]
-    per_project: list[ProjectOut]
+    per_project: list[ProjectFiguresOut]
     employees: list[EmployeeOut]
 
 
@@ -141,6 +152,12 @@ def customer_statistics(request, customer_id: int, query: Query[StatisticsQuery]
         "margin_ore": stats.margin_ore,
         "margin_percent": stats.margin_ratio,
         "profit_factor": stats.profit_factor,
+        "offers_sent": stats.offers_sent,
+        "offers_sent_net_ore": stats.offers_sent_net_ore,
+        "offers_won": stats.offers_won,
+        "offers_won_net_ore": stats.offers_won_net_ore,
+        "hit_rate_percent": stats.hit_rate,
+        "offers_remaining_ore": stats.offers_remaining_ore,
         "per_month": [
             {
                 "month": m.month,
@@ -174,3 +191,79 @@ def customer_statistics(request, customer_id: int, query: Query[StatisticsQuery]
             for e in stats.employees
         ],
     }
+
+
+class RankingQuery(PeriodQuery):
+    sort: Literal["invoiced", "margin", "profit_factor", "days_to_pay", "balance"] = "invoiced"
+    manager: int | None = Field(None, ge=1, le=MAX_INT, description="Account manager's user id.")
+    tag: int | None = Field(None, ge=1, le=MAX_INT, description="Tag id.")
+    page: int = Field(1, ge=1, le=MAX_INT)
+    page_size: int = Field(50, ge=1, le=500)
+
+
+class RankedOut(Schema):
+    customer: int
+    number: int
+    name: str
+    invoiced_ore: int
+    cost_ore: int
+    margin_ore: int
+    profit_factor: Decimal | None
+    average_days_to_pay: Decimal | None
+    balance_ore: int = Field(description="Issued documents less payments up to the period's end.")
+
+
+class RankingOut(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[RankedOut]
+
+
+@api.get(
+    "/statistics/customers",
+    response=RankingOut,
+    tags=["statistics"],
+    url_name="customer_ranking",
+    description="Customers ranked by a figure for the period (all time without `from` and `to`), "
+    "highest first. Read-only users get 403.",
+    openapi_extra={
+        "responses": {
+            403: {
+                "description": "The role may not see statistics.",
+                "content": {"application/json": {"schema": _DETAIL}},
+            }
+        }
+    },
+)
+def customer_ranking(request, query: Query[RankingQuery]):
+    if not request.user.can_edit_customers:
+        raise PermissionDenied("Your role may not see statistics.")
+    if query.from_ and query.to and query.from_ > query.to:
+        raise ValidationError({"from": ["The period must start before it ends."]})
+    today = timezone.localdate()
+    rows = ranking.customer_ranking(
+        period=Period(query.from_, query.to),
+        as_of=min(query.to, today) if query.to else today,
+        manager=query.manager,
+        tag=query.tag,
+        sort=query.sort,
+    )
+
+    def results(items):
+        return [
+            {
+                "customer": r.customer_id,
+                "number": r.number,
+                "name": r.name,
+                "invoiced_ore": r.invoiced_ore,
+                "cost_ore": r.cost_ore,
+                "margin_ore": r.margin_ore,
+                "profit_factor": r.profit_factor,
+                "average_days_to_pay": r.average_days_to_pay,
+                "balance_ore": r.balance_ore,
+            }
+            for r in ranking.name_rows(items)
+        ]
+
+    return page_of(rows, page=query.page, page_size=query.page_size, results=results)

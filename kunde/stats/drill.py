@@ -24,6 +24,8 @@ LABELS = {
     "hours_uninvoiced": gettext_lazy("Hours not yet invoiced"),
     "hours_cost": gettext_lazy("Cost of hours"),
     "expenses": gettext_lazy("Expenses"),
+    "offers_sent": gettext_lazy("Offers sent"),
+    "offers_won": gettext_lazy("Offers won"),
 }
 
 
@@ -52,6 +54,14 @@ def _columns(kind: str) -> list[Column]:
             Column("due_date", _("Due date"), "date"),
             Column("total_ore", _("Total incl. VAT"), "money", total=True),
             Column("open_ore", _("Open"), "money", total=True),
+        ]
+    if kind == "offers":
+        return [
+            Column("number", _("Number"), "int"),
+            Column("name", _("Offer")),
+            Column("issue_date", _("Date"), "date"),
+            Column("status", _("Status")),
+            Column("net_ore", _("Amount excl. VAT"), "money", total=True),
         ]
     if kind == "expenses":
         return [
@@ -105,6 +115,9 @@ def drill(scope: selectors.Scope, figure: str) -> Drill:
             "pk", "date", "invoice_number", "method", "payer_name", "amount_ore"
         )
         rows = rows.order_by("date", "pk")
+    elif kind == "offers":
+        rows = qs.values("pk", "number", "name", "issue_date", "status", "net_ore")
+        rows = rows.order_by("issue_date", "pk")
     elif kind == "expenses":
         rows = qs.annotate(project_name=F("project__name")).values(
             "pk", "date", "project_name", "description", "cost_ore", "sales_ore"

@@ -76,6 +76,7 @@ def statistics_workbook(*, customer, stats, params) -> bytes:
         (_("Average days to pay"), stats.average_days_to_pay),
         (_("Median days to pay"), stats.median_days_to_pay),
         (_("Share paid late %"), stats.paid_late_ratio),
+        (_("Hit rate"), stats.hit_rate),
     ]
     figures = [
         (_("Invoiced excl. VAT"), "money", stats.invoiced_ore),
@@ -95,6 +96,9 @@ def statistics_workbook(*, customer, stats, params) -> bytes:
         (_("Expenses"), "money", stats.expenses_ore),
         (_("Cost"), "money", stats.cost_ore),
         (_("Contribution margin"), "money", stats.margin_ore),
+        (_("Offers sent"), "int", stats.offers_sent),
+        (_("Offers won"), "int", stats.offers_won),
+        (_("Remaining to invoice on accepted offers"), "money", stats.offers_remaining_ore),
     ]
     sheet = book.add_worksheet(_("Figures")[:31])
     sheet.write_string(0, 0, f"{_('Key statistics')} · {customer.name}", title)

@@ -24,7 +24,7 @@ LONG_EMAIL = (
 LONG_URL = "https://www.example.no/" + "kundeportal/dokumentarkiv/" * 4 + "?ref=" + "x" * 60
 
 # The tabs of the profile, by the text of their link (message ids).
-TABS = ["Overview", "Invoices", "Ledger", "Invoicing options", "Activity log"]
+TABS = ["Overview", "Invoices", "Ledger", "Invoicing options", "Key statistics", "Activity log"]
 
 # What the Norwegian run shows on the tabs.
 NORWEGIAN_TABS = ["Oversikt", "Fakturaer", "Reskontro", "Aktivitetslogg"]

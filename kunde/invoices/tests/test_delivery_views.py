@@ -409,3 +409,12 @@ def test_the_delivery_part_of_a_draft_or_unknown_document_is_not_found(client_fo
     client = client_for(reader)
     assert client.get(f"/invoices/{draft.pk}/delivery/").status_code == 404
     assert client.get("/invoices/999999/delivery/").status_code == 404
+
+
+def test_the_polled_delivery_part_takes_few_queries(
+    client_for, reader, invoice, email_queued, django_assert_num_queries
+):
+    client = client_for(reader)
+    client.get(f"/invoices/{invoice.pk}/delivery/")
+    with django_assert_num_queries(4):  # session, user, the invoice, its attempts
+        assert client.get(f"/invoices/{invoice.pk}/delivery/").status_code == 200

@@ -102,3 +102,11 @@ def test_the_api_gives_the_file_of_a_download_job(client, token_for, reader, fin
     downloads.downloads_purge(now=timezone.now() + timedelta(hours=25))
     assert client.get(job["file_url"], **headers).status_code == 404
     assert client.get(f"/api/v1/jobs/{made.pk}", **headers).json()["file_url"] is None
+
+
+def test_the_polled_status_takes_few_queries(client_for, reader, queue, django_assert_num_queries):
+    job = downloads.download_enqueue(actor=reader, builder="invoices.report", params={})
+    client = client_for(reader)
+    client.get(f"/jobs/{job.pk}/status/")
+    with django_assert_num_queries(3):  # session, user, job
+        assert client.get(f"/jobs/{job.pk}/status/").status_code == 200

@@ -61,3 +61,38 @@ def test_an_import_killed_mid_booking_is_booked_once_by_the_next_worker(
     assert Payment.objects.count() == count
     assert Payment.objects.values("source_key").distinct().count() == count
     assert record.summary["booked"] == count and record.summary["duplicates"] == 0
+
+
+def test_a_worker_renders_a_lost_pdf(start_worker, finance, company, customer):
+    from kunde.invoices import services as invoice_services
+    from kunde.invoices.models import Invoice
+    from kunde.invoices.pdf import renders_deferred
+
+    draft = invoice_services.invoice_draft_create(
+        actor=finance,
+        customer=customer,
+        lines=[{"description": "Rådgivning", "quantity": 1, "unit_price_ore": 100000}],
+    )
+    with renders_deferred():  # as if the process died right after the issue committed
+        issued = invoice_services.invoice_issue(actor=finance, invoice=draft)
+    assert not Invoice.objects.get(pk=issued.pk).pdf
+    start_worker(PDF_RENDER_LOST_AFTER_SECONDS=0)
+    wait_for(lambda: Invoice.objects.get(pk=issued.pk).pdf, what="the lost PDF to be rendered")
+    assert len(Invoice.objects.get(pk=issued.pk).pdf_sha256) == 64
+
+
+def test_a_worker_makes_a_large_download(start_worker, reader):
+    from django.core.files.storage import default_storage
+
+    from kunde.jobs.downloads import download_enqueue
+
+    job = download_enqueue(
+        actor=reader,
+        builder="invoices.report",
+        params={"report": "invoice_report", "format": "xlsx", "query": "", "columns": [],
+                "customer": None},
+    )  # fmt: skip
+    start_worker()
+    wait_for(lambda: _state(job) == JobState.SUCCEEDED, what="the download to be made")
+    job.refresh_from_db()
+    assert default_storage.exists(job.result["file"])

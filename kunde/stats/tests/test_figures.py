@@ -1,12 +1,13 @@
 """Every figure of the tab on the hand-built customer of conftest.py, worked out by hand."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from kunde.invoices.models import Invoice
+from kunde.offers.models import Offer
 from kunde.stats import drill, selectors
 from kunde.stats.periods import Period
 
@@ -167,3 +168,38 @@ def test_documents_in_another_currency_are_listed_apart(ledger, finance):
     assert stats.invoiced_ore == 340_000
     assert stats.outstanding_ore == 190_000
     assert stats.other_currencies == {"EUR": 10_000}
+
+
+def test_offer_figures(ledger, manager):
+    def offer(number, status, net, day, project=None):
+        Offer.objects.create(
+            customer=ledger.customer,
+            name=f"Tilbud {number}",
+            number=number,
+            status=status,
+            net_ore=net,
+            issue_date=day,
+            valid_until=day + timedelta(days=30),
+            made_by=manager,
+            project=project,
+        )
+
+    offer(1, "accepted", 500_000, date(2026, 2, 1), ledger.p1)
+    offer(2, "rejected", 100_000, date(2026, 3, 1))
+    offer(3, "sent", 50_000, date(2025, 12, 1))  # before the period
+    Offer.objects.create(
+        customer=ledger.customer,
+        name="Utkast",
+        net_ore=9_999,
+        issue_date=date(2026, 2, 2),
+        valid_until=date(2026, 3, 2),
+        made_by=manager,
+    )
+    stats = selectors.customer_statistics(ledger.scope)
+    assert (stats.offers_sent, stats.offers_sent_net_ore) == (2, 600_000)
+    assert (stats.offers_won, stats.offers_won_net_ore) == (1, 500_000)
+    assert stats.hit_rate == Decimal("50.0")
+    # Project 1 has 100 000 + 200 000 − 40 000 invoiced of the 500 000 accepted.
+    assert stats.offers_remaining_ore == 240_000
+    rows = drill.drill(ledger.scope, "offers_sent")
+    assert sum(r["net_ore"] for r in drill.as_table_rows(rows, rows.queryset)) == 600_000

@@ -26,7 +26,8 @@ class Command(BaseCommand):
         "Time the customer profile, the customer list with and without a search, "
         "previous/next, the invoices tab of a customer with 20,000 invoices, the files tab of a "
         "customer with 10,000 files, the upload and download of a 50 MB file, and the import of "
-        "an OCR file of 100,000 payments, on 100,000 demo customers (5,000 with --quick). "
+        "an OCR file of 100,000 payments, on 100,000 demo customers (5,000 with --quick), and "
+        "last the Key statistics tab of a customer with 200,000 time entries (only it: --stats). "
         "Prints one JSON object "
         "per line: name, median_ms, queries (of one request), n, and the data sizes; pages "
         "are timed with DEBUG off, as in production. "
@@ -72,6 +73,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Only the merge figures: merge and undo of a large customer, the duplicates page.",
         )
+        parser.add_argument(
+            "--jobs",
+            action="store_true",
+            help="Only the background jobs' figures: issuing rate, enqueue-to-start latency, "
+            "no-op jobs/s with 1 and 2 workers, the OCR import queued against direct.",
+        )
 
     def handle(
         self,
@@ -85,6 +92,7 @@ class Command(BaseCommand):
         **options,
     ):
         merge = options.get("merge", False)
+        jobs = options.get("jobs", False)
 
         def log(message):
             self.stderr.write(message, style_func=str)
@@ -93,6 +101,13 @@ class Command(BaseCommand):
             raise CommandError("--n must be at least 1 and --warmup at least 0.")
         if ehf:
             self.stdout.write(json.dumps(bench_ehf(n=n), ensure_ascii=False))
+            return
+        if jobs:
+            from kunde.jobs.bench import bench_jobs
+
+            call_command("migrate", verbosity=0)
+            for row in bench_jobs(quick=quick, log=log):
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
             return
         if projects:
             from kunde.projects.bench import bench_projects
@@ -152,4 +167,8 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(issuing, ensure_ascii=False))
         self.stdout.write(json.dumps(bench_ehf(), ensure_ascii=False))
         for row in offers_bench(time_get=_time_get, n=n, warmup=warmup, log=log):
+            self.stdout.write(json.dumps(row, ensure_ascii=False))
+        # The Key statistics tab of the large customer (adds its 200,000 time entries once).
+        bench_stats_ensure(log=log)
+        for row in bench_stats(n=n, warmup=warmup):
             self.stdout.write(json.dumps(row, ensure_ascii=False))

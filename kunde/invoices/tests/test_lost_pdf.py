@@ -1,0 +1,69 @@
+# ruff: noqa: F811  (token_for: the API tests' fixture)
+"""A lost PDF render (the document issued, its render after commit never done: the process
+died, the render failed) is made again by a worker's housekeeping after
+`PDF_RENDER_LOST_AFTER_SECONDS`; until then the page and the API say "being prepared"."""
+
+import hashlib
+import logging
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from kunde.api.tests.conftest import token_for  # noqa: F401  (fixture)
+from kunde.invoices import pdf, services
+from kunde.invoices.models import Invoice
+from kunde.jobs.services import jobs_housekeeping
+from kunde.lib.invoice_pdf import render_invoice_pdf
+
+
+@pytest.fixture
+def lost(finance, draft, settings):
+    """Issued, its render after commit never ran (a test never commits), and the timeout is
+    past (it is 0 s here)."""
+    settings.PDF_RENDER_LOST_AFTER_SECONDS = 0
+    issued = services.invoice_issue(actor=finance, invoice=draft)
+    assert not Invoice.objects.get(pk=issued.pk).pdf
+    return issued
+
+
+def test_housekeeping_renders_a_lost_pdf_once(lost):
+    assert jobs_housekeeping()["pdfs_rendered"] == 1
+    lost.refresh_from_db()
+    expected = render_invoice_pdf(pdf.issued_printable(lost))
+    with lost.pdf.open("rb") as stored:
+        assert stored.read() == expected  # the same bytes as a render right after issue
+    assert lost.pdf_sha256 == hashlib.sha256(expected).hexdigest()
+    assert jobs_housekeeping()["pdfs_rendered"] == 0
+
+
+def test_a_render_still_within_the_timeout_is_left_alone(lost, settings):
+    settings.PDF_RENDER_LOST_AFTER_SECONDS = 600
+    assert jobs_housekeeping()["pdfs_rendered"] == 0
+    lost.refresh_from_db()
+    assert not lost.pdf
+    later = timezone.now() + timedelta(seconds=601)
+    assert pdf.lost_pdfs_render(now=later) == 1
+
+
+def test_a_failing_render_is_logged_and_the_page_still_says_being_prepared(
+    lost,
+    client_for,
+    finance,
+    token_for,
+    monkeypatch,
+    caplog,  # noqa: F811
+):
+    def broken(printable):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pdf, "render_invoice_pdf", broken)
+    with caplog.at_level(logging.ERROR):
+        assert jobs_housekeeping()["pdfs_rendered"] == 0
+    assert f"Rendering the lost PDF of invoice {lost.pk} failed" in caplog.text
+    client = client_for(finance)
+    page = client.get(f"/invoices/{lost.pk}/")
+    assert page.status_code == 200 and 'data-pdf-status="being_prepared"' in page.content.decode()
+    assert client.get(f"/invoices/{lost.pk}/pdf/").status_code == 202
+    api = client.get(f"/api/v1/invoices/{lost.pk}", **token_for(finance))
+    assert api.status_code == 200 and api.json()["pdf_status"] == "being_prepared"
