@@ -1,31 +1,19 @@
 """Projects, their time entries and expenses, over the services of kunde.projects."""
 
 import datetime as dt
-import re
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
-from pydantic import BeforeValidator, StrictBool, StrictInt
-from pydantic_core import PydanticCustomError
+from pydantic import StrictBool, StrictInt
 
 from kunde.accounts.models import Role, User
 from kunde.api.api import api
-from kunde.api.common import MAX_INT, InputSchema, QuerySchema, by_id, page_of
+from kunde.api.common import MAX_INT, InputSchema, IsoDate, QuerySchema, by_id, page_of
 from kunde.customers.models import Customer
 from kunde.projects import selectors, services
 from kunde.projects.models import Expense, PriceModel, Project, ProjectStatus, TimeEntry
-
-
-def _iso_date(value):
-    # Pydantic would read "0" or "1700000000" as seconds since 1970.
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise PydanticCustomError("date_format", "Send a date as YYYY-MM-DD.")
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class ProjectData(Schema):
