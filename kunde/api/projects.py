@@ -1,34 +1,22 @@
 """Projects, their time entries and expenses, over the services of kunde.projects."""
 
 import datetime as dt
-import re
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
-from pydantic import BeforeValidator, StrictBool, StrictInt
-from pydantic_core import PydanticCustomError
+from pydantic import StrictBool, StrictInt
 
 from kunde.accounts.models import Role, User
 from kunde.api.api import api
-from kunde.api.common import MAX_INT, InputSchema, QuerySchema, by_id, page_of
+from kunde.api.common import MAX_INT, InputSchema, IsoDate, QuerySchema, by_id, page_of
 from kunde.customers.models import Customer
 from kunde.projects import selectors, services
 from kunde.projects.models import Expense, PriceModel, Project, ProjectStatus, TimeEntry
 
 
-def _iso_date(value):
-    # Pydantic would read "0" or "1700000000" as seconds since 1970.
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise PydanticCustomError("date_format", "Send a date as YYYY-MM-DD.")
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-
-
-class ProjectOut(Schema):
+class ProjectData(Schema):
     id: int
     number: int
     name: str
@@ -44,22 +32,22 @@ class ProjectOut(Schema):
 class ProjectIn(InputSchema):
     """PATCH takes any of the fields; POST needs `customer` and `name`."""
 
-    customer: int | None = None
-    number: int | None = Field(None, ge=1, le=2**31 - 1)
+    customer: StrictInt | None = None
+    number: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
     name: str | None = None
-    manager: int | None = None
+    manager: StrictInt | None = None
     status: ProjectStatus | None = None
     price_model: PriceModel | None = None
     start_date: IsoDate | None = None
     end_date: IsoDate | None = None
-    hourly_rate_ore: int | None = Field(None, ge=0, le=2**31 - 1)
+    hourly_rate_ore: StrictInt | None = Field(None, ge=0, le=2**31 - 1)
 
 
 class ProjectPage(Schema):
     count: int
     page: int
     pages: int
-    results: list[ProjectOut]
+    results: list[ProjectData]
 
 
 class ProjectFilters(QuerySchema):
@@ -104,7 +92,7 @@ def list_projects(request, filters: Query[ProjectFilters]):
     return page_of(projects, page=filters.page, page_size=filters.page_size)
 
 
-@api.post("/projects", response={201: ProjectOut}, tags=["projects"])
+@api.post("/projects", response={201: ProjectData}, tags=["projects"])
 def create_project(request, payload: ProjectIn):
     if payload.customer is None:
         raise ValidationError({"customer": "Say which customer the project is for."})
@@ -116,12 +104,12 @@ def create_project(request, payload: ProjectIn):
     )
 
 
-@api.get("/projects/{project_id}", response=ProjectOut, tags=["projects"])
+@api.get("/projects/{project_id}", response=ProjectData, tags=["projects"])
 def get_project(request, project_id: int):
     return _project(project_id)
 
 
-@api.patch("/projects/{project_id}", response=ProjectOut, tags=["projects"])
+@api.patch("/projects/{project_id}", response=ProjectData, tags=["projects"])
 def update_project(request, project_id: int, payload: ProjectIn):
     if payload.customer is not None:
         raise ValidationError({"customer": "A project cannot move to another customer here."})
@@ -153,8 +141,8 @@ class TimeEntryOut(Schema):
 
 class TimeEntryIn(InputSchema):
     date: IsoDate
-    employee: int | None = Field(None, description="User id; yourself when left out.")
-    minutes: int = Field(..., ge=1, le=24 * 60)
+    employee: StrictInt | None = Field(None, description="User id; yourself when left out.")
+    minutes: StrictInt = Field(..., ge=1, le=24 * 60)
     description: str = Field("", max_length=300)
     billable: StrictBool = True
 
@@ -209,7 +197,9 @@ def create_time_entry(request, project_id: int, payload: TimeEntryIn):
 
 
 class ApproveIn(InputSchema):
-    ids: list[Annotated[int, Field(ge=1, le=MAX_INT)]] = Field(..., min_length=1, max_length=10000)
+    ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_INT)]] = Field(
+        ..., min_length=1, max_length=10000
+    )
 
 
 class ApprovedOut(Schema):
@@ -247,7 +237,7 @@ class ExpenseIn(InputSchema):
         None, ge=0, le=10**12, description="The cost when left out."
     )
     billable: StrictBool = True
-    employee: int | None = Field(None, description="User id; yourself when left out.")
+    employee: StrictInt | None = Field(None, description="User id; yourself when left out.")
 
 
 @api.get("/projects/{project_id}/expenses", response=list[ExpenseOut], tags=["projects"])

@@ -31,7 +31,7 @@ from kunde.demo.firm import (
     tags_ensure,
 )
 from kunde.lib.numbers import vat_number_for
-from kunde.projects.models import Expense, Project, TimeEntry
+from kunde.projects.models import CostRate, Expense, Project, TimeEntry
 
 LARGE_CUSTOMER_NAME = "Nordlys Energi ASA"
 CHUNK_SIZE = 5000  # customers generated and written at a time
@@ -166,6 +166,14 @@ class _Builder:
         self.authors = [user.pk for user in staff if user.role != Role.READ_ONLY]
         # Each employee has their own cost per hour (øre), between 600 and 900 kroner.
         self.cost_rates = {pk: rng.randrange(60000, 90001, 500) for pk in self.authors}
+        # The same rates as the employees' cost rates, valid from long before any demo hours.
+        CostRate.objects.bulk_create(
+            [
+                CostRate(employee_id=pk, valid_from=date(2000, 1, 1), rate_ore=rate)
+                for pk, rate in self.cost_rates.items()
+            ],
+            ignore_conflicts=True,
+        )
         self.next_number = first_number
         self.large_number = first_number if with_large_customer else None
         highest_project = Project.objects.aggregate(n=Max("number"))["n"]
@@ -451,6 +459,7 @@ class _Builder:
             return
         last = min(end or self.today, self.today)
         sales_rate = rng.randrange(110000, 180001, 5000)
+        project.hourly_rate_ore = sales_rate
         for _ in range(entries or rng.randint(5, 25)):
             chunk.time_entries.append(self._time_entry(project, start, last, sales_rate))
         for _ in range(rng.choice(EXPENSE_COUNTS)):

@@ -167,3 +167,11 @@ def test_expenses_are_registered_and_listed(client, token_for, manager, project)
 def test_unknown_projects_answer_404(client, token_for, reader):
     assert client.get("/api/v1/projects/999", **token_for(reader)).status_code == 404
     assert client.get("/api/v1/projects/999/time-entries", **token_for(reader)).status_code == 404
+
+
+def test_the_openapi_document_describes_projects_as_they_are_answered(client, token_for, reader):
+    document = client.get("/api/v1/openapi.json", **token_for(reader)).json()
+    operation = document["paths"]["/api/v1/projects/{project_id}"]["get"]
+    reference = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    schema = document["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    assert {"number", "customer", "price_model", "hourly_rate_ore"} <= set(schema["properties"])

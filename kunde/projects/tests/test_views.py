@@ -235,7 +235,7 @@ def test_approved_hours_are_locked_in_the_grid(client_for, manager, project):
     services.time_entries_approve(actor=manager, ids=[entry.pk])
     page = client_for(manager).get(f"/projects/hours/?week={MONDAY.isoformat()}")
     assert 'name="row-0-day-0"' not in page.text
-    assert "🔒" in page.text
+    assert 'class="locked"' in page.text
 
 
 def test_only_finance_opens_the_hours_of_others(client_for, finance, manager, reader):
@@ -262,3 +262,18 @@ def test_finance_sets_cost_rates(client_for, finance, manager):
 
 def test_a_manager_may_not_open_cost_rates(client_for, manager):
     assert client_for(manager).get("/projects/cost-rates/").status_code == 403
+
+
+def test_the_list_takes_the_same_queries_for_many_projects(
+    client_for, reader, manager, customer, django_assert_max_num_queries
+):
+    client = client_for(reader)
+    services.project_create(actor=manager, customer=customer, data={"name": "En"})
+    with django_assert_max_num_queries(8):
+        assert client.get("/projects/").status_code == 200
+    for k in range(30):
+        project = services.project_create(actor=manager, customer=customer, data={"name": f"P{k}"})
+        register(manager, project, manager, minutes=30)
+    with django_assert_max_num_queries(8):
+        response = client.get("/projects/")
+    assert "P29" in response.text
