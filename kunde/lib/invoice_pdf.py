@@ -88,6 +88,7 @@ _LABELS = {
         "The amount {} has been credited to your account with us.",
     ),
     "account": ("Til konto", "To account"),
+    "abroad": ("Betaling fra utlandet: IBAN {}", "Payment from abroad: IBAN {}"),
     "page": ("Side {} av {}", "Page {} of {}"),
     "org_number": ("Org.nr. {}", "Org. no. {}"),
     "vat_registered": ("MVA", "VAT"),
@@ -411,6 +412,12 @@ def _story(doc: PrintableInvoice) -> list:
         closing.append(_para(doc.footer_text, _BODY))
     if doc.kind == "invoice":
         closing += [Spacer(0, 3 * mm), _payment_box(doc)]
+        if doc.seller.iban and doc.seller.iban != doc.seller.bank_account:
+            # The EHF carries the IBAN/BIC as a second means of payment; the PDF says the same.
+            abroad = t["abroad"].format(format_bank_account(doc.seller.iban))
+            if doc.seller.bic:
+                abroad += f", BIC {doc.seller.bic}"
+            closing += [Spacer(0, 2 * mm), _para(abroad, _BODY)]
     else:
         amount = f"{doc.currency} {_number(abs(doc.total), lang)}"
         closing.append(_para(t["credited"].format(amount), _BODY))

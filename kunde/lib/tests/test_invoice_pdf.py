@@ -233,6 +233,14 @@ def test_an_iban_is_grouped_in_fours():
     assert "NO93 8601 1117 947" in text_of(make_invoice(seller=seller))
 
 
+def test_the_company_iban_and_bic_are_printed_for_payers_abroad():
+    seller = dataclasses.replace(SELLER, iban="NO9386011117947", bic="DNBANOKK")
+    assert "Betaling fra utlandet: IBAN NO93 8601 1117 947, BIC DNBANOKK" in text_of(
+        make_invoice(seller=seller)
+    )
+    assert "IBAN" not in text_of(make_invoice())
+
+
 def test_without_kid_the_payment_refers_to_the_invoice_number():
     text = text_of(make_invoice(kid=""))
     assert "KID" not in text
