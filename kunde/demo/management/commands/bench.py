@@ -1,4 +1,5 @@
 import json
+from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
@@ -16,8 +17,11 @@ from kunde.demo.benchdb import bench_database_path, bench_size
 from kunde.ehf.bench import bench_ehf
 from kunde.files.bench import files_bench
 from kunde.invoices.bench import bench_issuing
+from kunde.jobs.bench import bench_jobs
+from kunde.merges.bench import bench_merge
 from kunde.offers.bench import offers_bench
 from kunde.payments.bench import bench_payment_import
+from kunde.projects.bench import bench_projects
 from kunde.stats.bench import bench_stats, bench_stats_ensure
 
 
@@ -103,15 +107,11 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(bench_ehf(n=n), ensure_ascii=False))
             return
         if jobs:
-            from kunde.jobs.bench import bench_jobs
-
             call_command("migrate", verbosity=0)
             for row in bench_jobs(quick=quick, log=log):
                 self.stdout.write(json.dumps(row, ensure_ascii=False))
             return
         if projects:
-            from kunde.projects.bench import bench_projects
-
             call_command("migrate", verbosity=0)
             for row in bench_projects(rows=10_000 if quick else 100_000, log=log):
                 self.stdout.write(json.dumps(row, ensure_ascii=False))
@@ -132,8 +132,6 @@ class Command(BaseCommand):
             log=lambda message: self.stderr.write(message, style_func=str),
         )
         if merge:
-            from kunde.merges.bench import bench_merge
-
             for row in bench_merge(quick=quick, n=min(n, 3), log=log):
                 self.stdout.write(json.dumps(row, ensure_ascii=False))
             return
@@ -171,4 +169,11 @@ class Command(BaseCommand):
         # The Key statistics tab of the large customer (adds its 200,000 time entries once).
         bench_stats_ensure(log=log)
         for row in bench_stats(n=n, warmup=warmup):
+            self.stdout.write(json.dumps(row, ensure_ascii=False))
+        # The other parts' figures, each on data of its own that is rolled back or removed after.
+        for row in chain(
+            bench_projects(rows=10_000 if quick else 100_000, log=log),
+            bench_merge(quick=quick, n=min(n, 3), log=log),
+            bench_jobs(quick=quick, log=log),
+        ):
             self.stdout.write(json.dumps(row, ensure_ascii=False))
