@@ -8,7 +8,7 @@ Pure: the documents' modules build the story (the flowing body); `render_documen
 """
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -296,10 +296,11 @@ def _draw_later_page(canvas: Canvas, *, seller_name: str, title: str) -> None:
     canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - 12 * mm - 9, title)
 
 
-def _numbered_canvas(page_text: str) -> type[Canvas]:
-    class NumberedCanvas(Canvas):
-        """Holds pages back until save() so each can say "Side 1 av N"."""
+def numbered_canvas(page_label: Callable[[int, int], str], *, right_margin: float) -> type[Canvas]:
+    """A canvas that holds its pages back until save(), so that each can say "Side 1 av N":
+    `page_label(page, pages)` at the foot, ending `right_margin` from the right edge."""
 
+    class NumberedCanvas(Canvas):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._states = []
@@ -312,8 +313,8 @@ def _numbered_canvas(page_text: str) -> type[Canvas]:
             for number, state in enumerate(self._states, start=1):
                 self.__dict__.update(state)
                 self.setFont(FONT, 8)
-                page = page_text.format(number, len(self._states))
-                self.drawRightString(PAGE_W - MARGIN, 10 * mm, page)
+                label = page_label(number, len(self._states))
+                self.drawRightString(self._pagesize[0] - right_margin, 10 * mm, label)
                 super().showPage()
             super().save()
 
@@ -370,5 +371,7 @@ def render_document(
             PageTemplate("later", [later], onPage=later_page),
         ]
     )
-    template.build(story, canvasmaker=_numbered_canvas(_TEXT[lang]["page"]))
+    page_text = _TEXT[lang]["page"]
+    canvas = numbered_canvas(page_text.format, right_margin=MARGIN)
+    template.build(story, canvasmaker=canvas)
     return buffer.getvalue()
