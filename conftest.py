@@ -7,6 +7,16 @@ import pytest
 PASSWORD = "a-long-test-password"
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in Norwegian leaves nb active in the thread (LocaleMiddleware activates it and
+    nothing resets it), so that a later test would get Norwegian messages in random order."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 def _user(username, role, first_name, last_name):
     from kunde.accounts.models import User
 

@@ -25,7 +25,7 @@ from kunde.lib.camt054 import (
     CreditorReference,
 )
 from kunde.lib.camt054_writer import write_camt054
-from kunde.lib.ocr_giro import OcrAssignment, OcrTransaction, OcrTransmission, write_ocr_giro
+from kunde.lib.ocr_giro import payment_transaction, write_ocr_file
 from kunde.payments import services
 from kunde.payments.imports import payments_import
 from kunde.payments.matching import open_amounts
@@ -111,42 +111,11 @@ def _plan(rng: random.Random, invoice: Invoice, amount: int, today: date) -> lis
 
 def _ocr_file(number: int, payments: list[tuple[date, int, str]]) -> bytes:
     transactions = tuple(
-        OcrTransaction(
-            transaction_type=10,
-            transaction_number=i,
-            nets_date=day,
-            centre_id="01",
-            day_code=day.day,
-            partial_settlement=1,
-            serial_number=f"{i % 100_000:05d}",
-            sign="0",
-            amount_ore=amount,
-            kid=kid,
-            form_number="0000000000",
-            archive_reference="000000000",
-            bank_date=day,
-            debit_account=None,
-            free_text=None,
-        )
+        payment_transaction(i, day, amount, kid, serial_number=f"{i % 100_000:05d}")
         for i, (day, amount, kid) in enumerate(payments, start=1)
     )
-    last = max(day for day, _amount, _kid in payments)
-    return write_ocr_giro(
-        OcrTransmission(
-            transmission_number=f"{number:07d}",
-            data_transmitter="00008080",
-            data_recipient="00010200",
-            nets_date=last,
-            assignments=(
-                OcrAssignment(
-                    agreement_id="000000000",
-                    assignment_number=f"{number:07d}",
-                    account="86011117947",
-                    nets_date=last,
-                    transactions=transactions,
-                ),
-            ),
-        )
+    return write_ocr_file(
+        transactions, transmission_number=f"{number:07d}", assignment_number=f"{number:07d}"
     )
 
 

@@ -11,14 +11,12 @@ duplicate: sending again after that needs `confirm_unknown=True`.
 
 import hashlib
 import io
-import logging
-import smtplib
 from dataclasses import dataclass
 
 from babel.dates import format_date
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
@@ -40,11 +38,10 @@ from kunde.invoices.models import (
 from kunde.invoices.options import effective_options
 from kunde.invoices.pdf import invoice_pdf_render
 from kunde.jobs import downloads
-from kunde.jobs.services import RetryLater, job_enqueue
+from kunde.jobs.services import job_enqueue
+from kunde.lib.email_attempts import attempt_send_once, attempt_still_queued
 from kunde.lib.money import format_money
 from kunde.lib.numbers import format_bank_account
-
-logger = logging.getLogger(__name__)
 
 RECIPIENT_LENGTH = DeliveryAttempt._meta.get_field("recipient").max_length
 
@@ -228,33 +225,6 @@ def _email_message(invoice: Invoice, addresses: Addresses, pdf: bytes) -> EmailM
     return message
 
 
-def _transmit(message: EmailMessage) -> str:
-    """Hand the message to the mail server. Returns "" when it accepted the message, else the
-    reason it did not. Only errors of talking to the server are caught: anything else leaves
-    the attempt "sending", which is what it is then, unknown."""
-    connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
-    try:
-        connection.open()
-        accepted = connection.send_messages([message])
-    except TimeoutError:
-        return _("The mail server did not answer within %(seconds)s seconds.") % {
-            "seconds": settings.EMAIL_TIMEOUT
-        }
-    except smtplib.SMTPException as exc:
-        return _("The mail server refused the message: %(error)s") % {"error": exc}
-    except OSError as exc:
-        return _("The mail server could not be reached: %(error)s") % {"error": exc}
-    finally:
-        # Once the message is accepted, a failure to say goodbye changes nothing.
-        try:
-            connection.close()
-        except Exception:
-            logger.warning("Closing the mail connection failed", exc_info=True)
-    if not accepted:
-        return _("The mail server accepted no message.")
-    return ""
-
-
 # Sending --------------------------------------------------------------------------------------
 
 
@@ -377,38 +347,26 @@ def run_email_job(job, report) -> dict:
     confirmation; a sent attempt is never sent again. A mail server that refuses or does not
     answer is tried again after a back-off (`DELIVERY_EMAIL_ATTEMPTS`,
     `DELIVERY_EMAIL_RETRY_SECONDS`)."""
-    attempt_id = job.params["attempt"]
-    claimed = DeliveryAttempt.objects.filter(pk=attempt_id, result=DeliveryResult.QUEUED).update(
-        result=DeliveryResult.SENDING
+    return attempt_send_once(
+        attempts=DeliveryAttempt.objects.select_related(
+            "invoice__customer", "invoice__project", "invoice__credited_invoice", "actor"
+        ),
+        attempt_id=job.params["attempt"],
+        results=DeliveryResult,
+        message_for=lambda attempt: _email_message(
+            attempt.invoice, email_addresses(attempt.invoice), stored_pdf(attempt.invoice)
+        ),
+        message_id="delivery",
+        on_sent=lambda attempt, message: _email_finished(
+            attempt, addresses=str(Addresses(to=message.to, cc=message.cc)), error=""
+        ),
     )
-    attempt = DeliveryAttempt.objects.select_related(
-        "invoice__customer", "invoice__project", "invoice__credited_invoice", "actor"
-    ).get(pk=attempt_id)
-    if not claimed:
-        # Sent already, or an earlier try stopped while talking to the server: never twice.
-        return {"attempt": attempt.pk, "result": attempt.result}
-    invoice = attempt.invoice
-    addresses = email_addresses(invoice)
-    message = _email_message(invoice, addresses, stored_pdf(invoice))
-    message.extra_headers["Message-ID"] = f"<delivery-{attempt.pk}@kunde.invalid>"
-    error = _transmit(message)
-    if error:
-        # Back in the queue with the reason; the job gives up after the last attempt.
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-            result=DeliveryResult.QUEUED, error=error
-        )
-        raise RetryLater(error)
-    _email_finished(attempt, addresses=str(addresses), error="")
-    return {"attempt": attempt.pk, "result": DeliveryResult.SENT}
 
 
 def give_up_email_job(job) -> None:
     """The last try failed (or the job was cancelled): the attempt is failed, and logged."""
-    attempt = (
-        DeliveryAttempt.objects.select_related("invoice__customer", "actor")
-        .filter(pk=job.params.get("attempt"), result=DeliveryResult.QUEUED)
-        .first()
-    )
+    attempts = DeliveryAttempt.objects.select_related("invoice__customer", "actor")
+    attempt = attempt_still_queued(attempts, job.params.get("attempt"), DeliveryResult)
     if attempt is not None:
         _email_finished(attempt, addresses=attempt.recipient, error=attempt.error or job.error)
 

@@ -689,6 +689,54 @@ def write_ocr_giro(transmission: OcrTransmission, *, signed_totals: bool = False
     return ("\n".join(lines) + "\n").encode("latin-1")
 
 
+def payment_transaction(
+    number: int, day: date, amount_ore: int, kid: str, *, serial_number: str = "00001"
+) -> OcrTransaction:
+    """A plain incoming KID payment (type 10) booked on `day`, for `write_ocr_file`."""
+    return OcrTransaction(
+        transaction_type=10,
+        transaction_number=number,
+        nets_date=day,
+        centre_id="01",
+        day_code=day.day,
+        partial_settlement=1,
+        serial_number=serial_number,
+        sign="0",
+        amount_ore=amount_ore,
+        kid=kid,
+        form_number="0000000000",
+        archive_reference="000000000",
+        bank_date=day,
+        debit_account=None,
+        free_text=None,
+    )
+
+
+def write_ocr_file(
+    transactions: tuple[OcrTransaction, ...], *, transmission_number: str, assignment_number: str
+) -> bytes:
+    """An OCR giro file of one assignment to the demo firm's account holding `transactions`
+    (at least one), dated on the last of them: what the demo and the benchmark import."""
+    last = max(t.nets_date for t in transactions)
+    return write_ocr_giro(
+        OcrTransmission(
+            transmission_number=transmission_number,
+            data_transmitter="00008080",
+            data_recipient="00010200",
+            nets_date=last,
+            assignments=(
+                OcrAssignment(
+                    agreement_id="000000000",
+                    assignment_number=assignment_number,
+                    account="86011117947",
+                    nets_date=last,
+                    transactions=transactions,
+                ),
+            ),
+        )
+    )
+
+
 def _end(amounts: list[int], records: int, signed_totals: bool) -> str:
     total = sum(amounts) if signed_totals else sum(abs(amount) for amount in amounts)
     if total < 0:

@@ -31,9 +31,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
+from kunde.lib.document_pdf import MARGIN, RIGHT_X, WINDOW_H, WINDOW_TOP, numbered_canvas
 from kunde.lib.money import format_hours, ore_to_kroner
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -224,7 +224,7 @@ TITLE = ParagraphStyle("title", fontName=FONT_BOLD, fontSize=14, leading=18)
 SUBTITLE = ParagraphStyle("subtitle", fontName=FONT, fontSize=10, leading=13)
 PAYMENT = ParagraphStyle("payment", fontName=FONT, fontSize=9, leading=12)
 # The recipient's address where a C5/E65 left-window envelope shows it, as on the invoice.
-WINDOW_LEFT, WINDOW_TOP, WINDOW_H, SENDER_X = 20 * mm, 50 * mm, 45 * mm, 120 * mm
+WINDOW_LEFT, SENDER_X = MARGIN, RIGHT_X
 GENERATED = ParagraphStyle("generated", fontName=FONT, fontSize=FONT_SIZE, leading=FONT_SIZE + 2)
 
 
@@ -234,28 +234,6 @@ def _register_fonts() -> None:
     for name in (FONT, FONT_BOLD):
         if name not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(name, str(font_dir / f"{name}.ttf")))
-
-
-class _NumberedCanvas(Canvas):
-    """Holds back every page until the end, when the page count is known."""
-
-    def __init__(self, *args, page_label: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._page_label = page_label
-        self._pages = []
-
-    def showPage(self):
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self.setFont(FONT, FONT_SIZE)
-            label = self._page_label.format(page=number, pages=len(self._pages))
-            self.drawRightString(self._pagesize[0] - 15 * mm, 10 * mm, label)
-            super().showPage()
-        super().save()
 
 
 def pdf_text(kind: str, value) -> str:
@@ -326,7 +304,9 @@ def table_pdf(
     document.build(
         story,
         onFirstPage=partial(_draw_letterhead, letter=letter) if letter else lambda *args: None,
-        canvasmaker=partial(_NumberedCanvas, page_label=words["page"]),
+        canvasmaker=numbered_canvas(
+            lambda page, pages: words["page"].format(page=page, pages=pages), right_margin=margin
+        ),
     )
     return output.getvalue()
 

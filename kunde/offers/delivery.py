@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from kunde.activity.services import log_activity
 from kunde.company.models import Company
-from kunde.invoices.delivery import _transmit
 from kunde.jobs.services import RetryLater, job_enqueue
+from kunde.lib.email_attempts import attempt_send_once, attempt_still_queued, transmit
 from kunde.lib.money import format_money
 from kunde.offers.models import Offer, OfferDelivery, OfferDeliveryResult
 from kunde.offers.pdf import stored_pdf
@@ -99,44 +99,40 @@ def enqueue_email(*, actor, attempt: OfferDelivery, base_url: str = "") -> None:
 
 def run_email_job(job, report) -> dict:
     """Send one queued attempt, at most once (see the module's note)."""
-    attempt_id = job.params["attempt"]
-    claimed = OfferDelivery.objects.filter(pk=attempt_id, result=OfferDeliveryResult.QUEUED).update(
-        result=OfferDeliveryResult.SENDING
-    )
-    attempt = OfferDelivery.objects.select_related(
-        "offer__customer", "offer__made_by", "revision", "actor"
-    ).get(pk=attempt_id)
-    if not claimed:
-        return {"attempt": attempt.pk, "result": attempt.result}
-    offer = attempt.offer
-    pdf = stored_pdf(attempt.revision)
     base_url = job.params.get("base_url", "")
-    message = _message(offer, attempt.recipient, pdf, attempt.revision, base_url)
-    message.extra_headers["Message-ID"] = f"<offer-delivery-{attempt.pk}@kunde.invalid>"
-    error = _transmit(message)
-    if error:
-        OfferDelivery.objects.filter(pk=attempt.pk).update(
-            result=OfferDeliveryResult.QUEUED, error=error
-        )
-        raise RetryLater(error)
+    return attempt_send_once(
+        attempts=OfferDelivery.objects.select_related(
+            "offer__customer", "offer__made_by", "revision", "actor"
+        ),
+        attempt_id=job.params["attempt"],
+        results=OfferDeliveryResult,
+        message_for=lambda attempt: _message(
+            attempt.offer,
+            attempt.recipient,
+            stored_pdf(attempt.revision),
+            attempt.revision,
+            base_url,
+        ),
+        message_id="offer-delivery",
+        on_sent=_email_sent,
+    )
+
+
+def _email_sent(attempt: OfferDelivery, message) -> None:
     OfferDelivery.objects.filter(pk=attempt.pk).update(
         result=OfferDeliveryResult.SENT, error="", finished_at=timezone.now()
     )
     log_activity(
-        customer=offer.customer,
+        customer=attempt.offer.customer,
         actor=attempt.actor,
         action="offer.emailed",
-        params={"doc": offer.activity_ref(), "to": attempt.recipient},
+        params={"doc": attempt.offer.activity_ref(), "to": attempt.recipient},
     )
-    return {"attempt": attempt.pk, "result": OfferDeliveryResult.SENT}
 
 
 def give_up_email_job(job) -> None:
-    attempt = (
-        OfferDelivery.objects.select_related("offer__customer", "actor")
-        .filter(pk=job.params.get("attempt"), result=OfferDeliveryResult.QUEUED)
-        .first()
-    )
+    attempts = OfferDelivery.objects.select_related("offer__customer", "actor")
+    attempt = attempt_still_queued(attempts, job.params.get("attempt"), OfferDeliveryResult)
     if attempt is None:
         return
     OfferDelivery.objects.filter(pk=attempt.pk).update(
@@ -171,7 +167,7 @@ def run_notify_job(job, report) -> dict:
     if offer.reject_comment:
         lines.append(_("Comment: %(comment)s") % {"comment": offer.reject_comment})
     message = EmailMessage(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [to])
-    error = _transmit(message)
+    error = transmit(message)
     if error:
         raise RetryLater(error)
     return {"sent": True, "to": to}

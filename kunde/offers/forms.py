@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from kunde.customers.models import Contact
 from kunde.lib.money import kroner_to_ore
 from kunde.offers.models import LineKind, Offer
+from kunde.offers.services import HEADER_FIELDS
 
 VAT_CHOICES = [
     ("S:25", _("25 %")),
@@ -23,19 +24,7 @@ VAT_CHOICES = [
 class OfferForm(forms.ModelForm):
     class Meta:
         model = Offer
-        fields = [
-            "name",
-            "tag",
-            "contact",
-            "issue_date",
-            "valid_until",
-            "start_date",
-            "customer_reference",
-            "contract_reference",
-            "intro_text",
-            "closing_text",
-            "discount_percent",
-        ]
+        fields = HEADER_FIELDS
         widgets = {
             "issue_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -32,10 +32,11 @@ from kunde.offers.models import (
 from kunde.offers.totals import offer_totals
 from kunde.projects.models import Project
 
+# The header an offer's form edits, in the form's order.
 HEADER_FIELDS = [
-    "contact",
     "name",
     "tag",
+    "contact",
     "issue_date",
     "valid_until",
     "start_date",

@@ -24,13 +24,7 @@ from kunde.customers.models import Customer
 from kunde.demo.bench import planner_statistics_refresh
 from kunde.invoices.models import Invoice, InvoiceSeries
 from kunde.lib import kid as kid_lib
-from kunde.lib.ocr_giro import (
-    OcrAssignment,
-    OcrTransaction,
-    OcrTransmission,
-    parse_ocr_giro,
-    write_ocr_giro,
-)
+from kunde.lib.ocr_giro import parse_ocr_giro, payment_transaction, write_ocr_file
 from kunde.payments.imports import payments_import
 from kunde.payments.models import PaymentImport
 
@@ -174,42 +168,11 @@ def _ocr_file(invoices: list[tuple[str, int]]) -> bytes:
         else:
             amount = total
             kid = _unknown_kid(rule, i)
-        transactions.append(
-            OcrTransaction(
-                transaction_type=10,
-                transaction_number=i + 1,
-                nets_date=day,
-                centre_id="01",
-                day_code=day.day,
-                partial_settlement=1,
-                serial_number="00001",
-                sign="0",
-                amount_ore=amount,
-                kid=kid,
-                form_number="0000000000",
-                archive_reference="000000000",
-                bank_date=day,
-                debit_account=None,
-                free_text=None,
-            )
-        )
-    number = f"{int(time.time()) % 10_000_000:07d}"
-    return write_ocr_giro(
-        OcrTransmission(
-            transmission_number=number,
-            data_transmitter="00008080",
-            data_recipient="00010200",
-            nets_date=day,
-            assignments=(
-                OcrAssignment(
-                    agreement_id="000000000",
-                    assignment_number="0000001",
-                    account="86011117947",
-                    nets_date=day,
-                    transactions=tuple(transactions),
-                ),
-            ),
-        )
+        transactions.append(payment_transaction(i + 1, day, amount, kid))
+    return write_ocr_file(
+        tuple(transactions),
+        transmission_number=f"{int(time.time()) % 10_000_000:07d}",
+        assignment_number="0000001",
     )
 
 

@@ -4,11 +4,14 @@ languages, however long the customer's data: nothing makes the page scroll sidew
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from kunde.customers.models import Tag
 from kunde.customers.services import contact_add, customer_update, note_add
+from kunde.files.services import file_upload
 from kunde.invoices.services import invoice_draft_create, invoice_issue
+from kunde.offers.services import offer_create
 from kunde.payments.services import payment_register
 from kunde.projects.models import Project
 from tests.browser.languages import both_languages
@@ -24,7 +27,19 @@ LONG_EMAIL = (
 LONG_URL = "https://www.example.no/" + "kundeportal/dokumentarkiv/" * 4 + "?ref=" + "x" * 60
 
 # The tabs of the profile, by the text of their link (message ids).
-TABS = ["Overview", "Invoices", "Ledger", "Invoicing options", "Key statistics", "Activity log"]
+TABS = [
+    "Overview",
+    "Invoices",
+    "Ledger",
+    "Invoicing options",
+    "Offers",
+    "Files",
+    "Key statistics",
+    "Activity log",
+]
+
+# The long data a tab must show, so that it is measured with it.
+SHOWN = {"Offers": f"Tilbud på {LONG_WORD}", "Files": "kontrakt.txt"}
 
 # What the Norwegian run shows on the tabs.
 NORWEGIAN_TABS = ["Oversikt", "Fakturaer", "Reskontro", "Aktivitetslogg"]
@@ -34,7 +49,8 @@ NORWEGIAN_TABS = ["Oversikt", "Fakturaer", "Reskontro", "Aktivitetslogg"]
 def long_customer(customer, manager, finance, company):
     """The customer with every long thing a real one can have: name, e-mail, addresses, a
     contact, a note with a long link, tags, a project, an invoice with a long line and a
-    payment on it."""
+    payment on it, an offer with a long name, tag and line, and a file with a long name and
+    description."""
     customer = customer_update(
         actor=manager,
         customer=customer,
@@ -83,6 +99,31 @@ def long_customer(customer, manager, finance, company):
         ],
     )
     invoice = invoice_issue(actor=finance, invoice=draft, issue_date=date(2026, 10, 1))
+    offer_create(
+        actor=manager,
+        customer=customer,
+        data={
+            "name": f"Tilbud på {LONG_WORD} og {LONG_WORD}",
+            "tag": LONG_WORD[:50],
+            "customer_reference": LONG_WORD[:100],
+            "intro_text": f"Se {LONG_URL}",
+        },
+        lines=[
+            {
+                "section": LONG_WORD,
+                "kind": "hourly",
+                "description": f"{LONG_WORD} – {LONG_WORD}",
+                "quantity": "1000",
+                "unit_price_ore": 99999900,
+            }
+        ],
+    )
+    file_upload(
+        actor=manager,
+        customer=customer,
+        upload=SimpleUploadedFile(f"{LONG_WORD}-{LONG_WORD}-kontrakt.txt", b"Kontrakt"),
+        description=f"{LONG_WORD} {LONG_URL}",
+    )
     payment_register(
         actor=finance, invoice=invoice, amount_ore=500000, date=date(2026, 10, 15), note=LONG_URL
     )
@@ -120,6 +161,8 @@ def test_the_profile_and_its_tabs_never_scroll_sideways(
         expect(tabs.get_by_role("link", name=t(tab), exact=True)).to_have_attribute(
             "aria-current", "page"
         )
+        if tab in SHOWN:
+            expect(page.locator("main")).to_contain_text(SHOWN[tab])
         assert overflow(page) == "", f"{tab} at {width} px ({language})"
 
     if language == "nb":

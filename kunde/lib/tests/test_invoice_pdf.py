@@ -1,4 +1,5 @@
 import dataclasses
+import hashlib
 import io
 from datetime import date
 from decimal import Decimal
@@ -8,8 +9,9 @@ from pypdf import PdfReader
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from kunde.lib.document_pdf import seller_lines
 from kunde.lib.invoice_document import HourLine, Party, PrintableInvoice, PrintLine, VatGroup
-from kunde.lib.invoice_pdf import address_lines, facts, render_invoice_pdf, seller_lines
+from kunde.lib.invoice_pdf import address_lines, facts, render_invoice_pdf
 
 SELLER = Party(
     name="Fjordkonsult AS",
@@ -388,3 +390,18 @@ def test_every_font_is_an_embedded_vera():
     names = {str(d["/FontName"]).split("+")[-1] for d in descriptors}
     assert {"BitstreamVeraSans-Roman", "BitstreamVeraSans-Bold"} <= names
     assert all("/FontFile2" in d for d in descriptors)
+
+
+# Issued invoices must render again byte for byte (the stored SHA-256 is the proof). These pins
+# catch a change of layout code, fonts or reportlab that would break that; a deliberate change of
+# the layout pins the new bytes here and only applies to documents issued after it.
+@pytest.mark.parametrize(
+    "doc, sha256",
+    [
+        (make_invoice(), "dbdd0d6184068e08e8e3233e20b3342415dd6196060557c4cd76fc49f2d17738"),
+        (make_credit_note(), "b7373add96a677557127abead71fb54e62d8e0f4756ced3b3b17c64471131b5d"),
+    ],
+    ids=["invoice", "credit_note"],
+)
+def test_the_bytes_of_a_document_stay_the_same(doc, sha256):
+    assert hashlib.sha256(render_invoice_pdf(doc)).hexdigest() == sha256

@@ -15,6 +15,8 @@ from kunde.lib.ocr_giro import (
     OcrTransaction,
     OcrTransmission,
     parse_ocr_giro,
+    payment_transaction,
+    write_ocr_file,
     write_ocr_giro,
 )
 
@@ -1019,3 +1021,15 @@ def test_record_like_lines_raise_nothing_but_ocr_giro_error(lines):
         parse_ocr_giro(data)
     except OcrGiroError:
         pass
+
+
+def test_a_file_of_plain_kid_payments_reads_back_as_written():
+    payments = (
+        payment_transaction(1, date(2026, 3, 2), 125_000, "0010230017"),
+        payment_transaction(2, date(2026, 3, 4), 99, "12345678903", serial_number="00042"),
+    )
+    data = write_ocr_file(payments, transmission_number="0000007", assignment_number="0000001")
+    transmission = parse_ocr_giro(data)
+    assert tuple(transmission.transactions) == payments
+    assert transmission.nets_date == date(2026, 3, 4)
+    assert transmission.assignments[0].account == "86011117947"

@@ -28,8 +28,8 @@ from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
 from kunde.jobs import downloads
 from kunde.jobs.views import file_response
 from kunde.lib import table_export
+from kunde.lib.document_pdf import seller_lines
 from kunde.lib.invoice_document import Party
-from kunde.lib.invoice_pdf import seller_lines
 from kunde.lib.money import format_money
 from kunde.lib.numbers import format_bank_account
 from kunde.payments import selectors, services

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kunde.accounts.models import Role, User
+from kunde.accounts.commands import finance_command_actor
 from kunde.invoices.accounting_export import AccountingExportError, accounting_export_run
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, out: Path, user: str | None, **options):
-        actor = self._actor(user)
+        actor = finance_command_actor(user, may_not="run exports")
         if out.exists() and not out.is_dir():
             raise CommandError(f"--out {out} is not a directory.")
         out.mkdir(parents=True, exist_ok=True)
@@ -47,18 +47,3 @@ class Command(BaseCommand):
             with stored.open("rb") as source, target.open("wb") as copy:
                 shutil.copyfileobj(source, copy)
             self.stdout.write(str(target))
-
-    def _actor(self, username: str | None) -> User:
-        if username:
-            actor = User.objects.filter(username=username, is_active=True).first()
-            if actor is None:
-                raise CommandError(f"No active user with the username “{username}”.")
-            if not actor.can_manage_finance:
-                raise CommandError(
-                    f"{username} may not run exports: an administrator or finance user must."
-                )
-            return actor
-        actor = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
-        if actor is None:
-            raise CommandError("There is no active administrator; name a user with --user.")
-        return actor

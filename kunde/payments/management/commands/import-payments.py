@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kunde.accounts.models import Role, User
+from kunde.accounts.commands import finance_command_actor
 from kunde.payments.imports import PaymentImportRefused, payments_import
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: Path, json: bool, user: str | None, **options):
-        actor = self._actor(user)
+        actor = finance_command_actor(user, may_not="import payments")
         try:
             data = file.read_bytes()
         except OSError as exc:
@@ -67,21 +67,6 @@ class Command(BaseCommand):
         )
         for error in s["errors"]:
             self.stdout.write(f"  {error}")
-
-    def _actor(self, username: str | None) -> User:
-        if username:
-            actor = User.objects.filter(username=username, is_active=True).first()
-            if actor is None:
-                raise CommandError(f"No active user with the username “{username}”.")
-            if not actor.can_manage_finance:
-                raise CommandError(
-                    f"{username} may not import payments: an administrator or finance user must."
-                )
-            return actor
-        actor = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
-        if actor is None:
-            raise CommandError("There is no active administrator; name a user with --user.")
-        return actor
 
 
 def _dumps(summary: dict) -> str:
