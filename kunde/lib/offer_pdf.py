@@ -84,11 +84,12 @@ def facts(data: dict) -> list[tuple[str, str]]:
 
 
 def _address_lines(data: dict) -> list[str]:
+    t = _TEXT[data["language"]]
     buyer = Party(**data["buyer"])
     lines = [buyer.name, *buyer.street.splitlines(), f"{buyer.postcode} {buyer.city}"]
     lines += country_lines(buyer, data["language"])
     if buyer.organization_number:
-        lines.append(f"Org.nr. {format_org_number(buyer.organization_number)}")
+        lines.append(t["org_number"].format(format_org_number(buyer.organization_number)))
     return [line.strip() for line in lines if line.strip()]
 
 

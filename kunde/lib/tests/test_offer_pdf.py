@@ -120,6 +120,7 @@ def test_an_english_offer_has_english_labels_and_numbers():
     assert "OFFER" in text
     assert "Offer no." in text
     assert "Total NOK 6,250.00" in text
+    assert "Org. no." in text and "Org.nr." not in text
 
 
 # As for invoices: a sent offer's stored PDF must render again byte for byte.
