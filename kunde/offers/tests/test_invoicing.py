@@ -184,3 +184,25 @@ def test_hours_on_an_activity_count_in_the_remaining_budget(accepted, finance, m
         1250000 - 250000,
     )
     assert (budgets["Rapport"].invoiced_ore, budgets["Rapport"].remaining_ore) == (2000000, 0)
+
+
+def test_the_migration_gives_projects_of_earlier_acceptances_their_activities(sent_offer):
+    """Offers accepted before activities existed: migration projects 0004 makes the same
+    activities as acceptance does now."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from kunde.projects.models import ProjectActivity
+
+    optional = sent_offer.lines.get(optional=True)
+    accepted = services.offer_accept(
+        offer=sent_offer, name="Kari", confirmed=True, chosen_line_ids=[optional.pk]
+    )
+    fields = ("name", "kind", "estimated_minutes", "rate_ore", "fixed_ore", "offer_line_id")
+    made_now = list(accepted.project.activities.values_list(*fields))
+    ProjectActivity.objects.all().delete()
+    executor = MigrationExecutor(connection)
+    apps = executor.loader.project_state(("projects", "0004_activities")).apps
+    migration = executor.loader.get_migration("projects", "0004_activities")
+    migration.operations[-1].code(apps, None)
+    assert list(accepted.project.activities.values_list(*fields)) == made_now
