@@ -146,9 +146,10 @@ class TimeEntry(models.Model):
         indexes = [
             models.Index(fields=["project", "date"], name="time_entry_project_date"),
             models.Index(fields=["employee", "date"], name="time_entry_employee_date"),
-            # The approvals page reads the open hours of many projects at once.
+            # The approvals page groups the open hours by project and employee from this
+            # index alone (it holds every column the query reads; the id is SQLite's rowid).
             models.Index(
-                fields=["project", "employee", "date"],
+                fields=["project", "employee", "date", "minutes"],
                 condition=models.Q(approved=False),
                 name="time_entry_open",
             ),

@@ -319,11 +319,11 @@ def activity_budgets(project) -> list[ActivityBudget]:
 APPROVAL_GROUPS_PER_PAGE = 50
 
 
-def approvable_projects(actor):
-    """The projects whose hours and expenses the actor approves: finance all, a project
-    manager their own."""
-    projects = Project.objects.all()
-    return projects if actor.can_manage_finance else projects.filter(manager_id=actor.pk)
+def _open_rows(model, actor):
+    """The open entries the actor approves: finance all, a project manager their projects'."""
+    rows = model.objects.filter(approved=False)
+    # Finance sees all: no join with projects, the partial index alone is read.
+    return rows if actor.can_manage_finance else rows.filter(project__manager_id=actor.pk)
 
 
 @dataclass
@@ -351,7 +351,7 @@ def _open_groups(model, actor, amount):
     from django.db.models import Count, Max, Min
 
     return (
-        model.objects.filter(approved=False, project__in=approvable_projects(actor))
+        _open_rows(model, actor)
         .values("project_id", "employee_id")
         .annotate(
             count=Count("id"),
@@ -366,8 +366,9 @@ def _open_groups(model, actor, amount):
 
 def approval_groups(actor, *, kind: str):
     """The actor's open hours (kind "hours") or expenses ("expenses"), one row per project and
-    employee, newest project first: a grouped query, paged by the caller, rows turned into
-    `ApprovalGroup`s by `approval_rows`."""
+    employee, newest project first: one grouped query (read whole by the caller, there are
+    few groups however many entries, then paged in Python), rows turned into `ApprovalGroup`s
+    by `approval_rows`."""
     if kind == "hours":
         return _open_groups(TimeEntry, actor, Sum("minutes"))
     return _open_groups(Expense, actor, Sum("cost_ore"))

@@ -422,10 +422,12 @@ def approvals(request):
             )
         return redirect(request.get_full_path())
     per_page = selectors.APPROVAL_GROUPS_PER_PAGE
-    hours_page = Paginator(selectors.approval_groups(request.user, kind="hours"), per_page)
-    hours_page = hours_page.get_page(request.GET.get("page"))
-    expenses_page = Paginator(selectors.approval_groups(request.user, kind="expenses"), per_page)
-    expenses_page = expenses_page.get_page(request.GET.get("epage"))
+    # One grouped query each, read whole (groups are few) and paged here: a paginated
+    # queryset would scan the open entries twice, for the count and for the page.
+    hours = list(selectors.approval_groups(request.user, kind="hours"))
+    hours_page = Paginator(hours, per_page).get_page(request.GET.get("page"))
+    expenses = list(selectors.approval_groups(request.user, kind="expenses"))
+    expenses_page = Paginator(expenses, per_page).get_page(request.GET.get("epage"))
     return render(
         request,
         "projects/approvals.html",

@@ -95,7 +95,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='timeentry',
-            index=models.Index(condition=models.Q(('approved', False)), fields=['project', 'employee', 'date'], name='time_entry_open'),
+            index=models.Index(condition=models.Q(('approved', False)), fields=['project', 'employee', 'date', 'minutes'], name='time_entry_open'),
         ),
         migrations.AddConstraint(
             model_name='projectactivity',
