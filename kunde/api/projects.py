@@ -170,6 +170,7 @@ class TimeEntryPage(Schema):
 
 class EntryFilters(QuerySchema):
     employee: int | None = Field(None, description="User id.")
+    activity: int | None = Field(None, description="Id of one of the project's activities.")
     approved: bool | None = None
     date_from: IsoDate | None = None
     date_to: IsoDate | None = None
@@ -182,6 +183,8 @@ def list_time_entries(request, project_id: int, filters: Query[EntryFilters]):
     entries = TimeEntry.objects.filter(project=_project(project_id)).order_by("-date", "-id")
     if filters.employee is not None:
         entries = entries.filter(employee_id=filters.employee)
+    if filters.activity is not None:
+        entries = entries.filter(activity_id=filters.activity)
     if filters.approved is not None:
         entries = entries.filter(approved=filters.approved)
     if filters.date_from:

@@ -210,6 +210,9 @@ def test_activities_are_created_and_listed_with_budget_vs_actual(
     assert (entry.json()["activity"], entry.json()["sales_rate_ore"]) == (activity["id"], 150000)
     [listed] = client.get(url, **headers).json()
     assert (listed["id"], listed["minutes"]) == (activity["id"], 90)
+    entries = f"/api/v1/projects/{project.pk}/time-entries"
+    assert client.get(f"{entries}?activity={activity['id']}", **headers).json()["count"] == 1
+    assert client.get(f"{entries}?activity={activity['id'] + 1}", **headers).json()["count"] == 0
 
 
 @pytest.mark.parametrize(
