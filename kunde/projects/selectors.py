@@ -397,3 +397,21 @@ def approval_rows(rows, *, kind: str) -> list[ApprovalGroup]:
         )
         for row in rows
     ]
+
+
+@dataclass
+class BudgetTotals:
+    budget_ore: int
+    invoiced_ore: int
+    remaining_ore: int
+
+
+def budget_totals(budgets: list[ActivityBudget]) -> BudgetTotals:
+    """The project's budget in all: the sums over its activities (hours on no activity have no
+    budget and are left out)."""
+    rows = [budget for budget in budgets if budget.activity is not None]
+    return BudgetTotals(
+        budget_ore=sum(b.budget_ore for b in rows),
+        invoiced_ore=sum(b.invoiced_ore for b in rows),
+        remaining_ore=sum(b.remaining_ore for b in rows),
+    )

@@ -109,6 +109,7 @@ def project_detail(request, project_id: int):
 def _detail(request, project, expense_form=None, activity_form=None, status=200):
     show_all = request.GET.get("hours") == "all"
     entries = selectors.project_entries(project)
+    budgets = selectors.activity_budgets(project)
     return render(
         request,
         "projects/detail.html",
@@ -123,7 +124,8 @@ def _detail(request, project, expense_form=None, activity_form=None, status=200)
             "may_approve": services.may_approve(request.user, project),
             "may_edit": request.user.can_edit_customers,
             "expense_form": expense_form or ExpenseForm(initial={"date": timezone.localdate()}),
-            "budgets": selectors.activity_budgets(project),
+            "budgets": budgets,
+            "budget_totals": selectors.budget_totals(budgets),
             "activity_form": activity_form or ActivityForm(),
         },
         status=status,

@@ -33,6 +33,8 @@ def test_the_project_page_shows_budget_vs_actual(client_for, reader, manager, pr
     assert "1,50" in page.text  # registered
     assert "8,50" in page.text  # remaining hours
     assert "15\xa0000,00" in page.text  # budget 10 h × 1 500 kr
+    total = page.text.split("data-budget-total", 1)[1].split("</tr>", 1)[0]
+    assert total.count("15\xa0000,00") == 2  # the budget, all of it left to invoice
 
 
 def test_a_manager_adds_an_activity(client_for, manager, project):
