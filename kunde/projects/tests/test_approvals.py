@@ -153,3 +153,14 @@ def test_the_page_is_paginated_in_a_fixed_number_of_queries(
     assert "Page 1 of 2" in first.text
     second = client.get("/projects/approvals/?page=2")
     assert "P0" in second.text  # newest project first: the oldest is on the last page
+
+
+def test_a_reader_sees_nothing_to_approve_and_may_not_approve(client_for, reader, manager, project):
+    entry = register(manager, project, manager)
+    page = client_for(reader).get("/projects/approvals/")
+    assert page.status_code == 200
+    assert "No hours wait for your approval." in page.text
+    key = f"hours:{project.pk}:{manager.pk}:{entry.pk}"
+    response = client_for(reader).post("/projects/approvals/", {"groups": [key]})
+    assert response.status_code == 403
+    assert TimeEntry.objects.get().approved is False
