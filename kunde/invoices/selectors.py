@@ -11,12 +11,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kunde.invoices.models import HourLines, InvoiceLine
-from kunde.invoices.options import EffectiveOptions, RateBook, effective_options_of_projects
+from kunde.invoices.options import EffectiveOptions, effective_options_of_projects
 from kunde.invoices.services.lines import build_line
 from kunde.lib.vat import line_net_ore
 from kunde.offers.invoicing import due_milestones
 from kunde.projects.models import Expense, Project, TimeEntry
-from kunde.projects.pricing import BILLED_BY_THE_HOUR, time_entry_price_ore
+from kunde.projects.pricing import BILLED_BY_THE_HOUR, HourPrices
 
 
 @dataclass
@@ -76,9 +76,9 @@ def uninvoiced_work(*, customer, project=None, until: date | None = None) -> lis
     """The approved, billable, not yet invoiced hours and expenses of the customer's projects
     (or of `project` alone), up to `until`, and the accepted offers' milestones due by then, as
     draft lines at the rates and options the draft uses (each entry priced by
-    `projects.pricing.time_entry_price_ore`: its activity's rate first; hours on a fixed-price
-    activity are left to its milestones). Projects with nothing to invoice are left out. Seven
-    queries (eight when hours are on activities), however many projects."""
+    `projects.pricing.HourPrices`: its activity's rate first; hours on a fixed-price activity
+    are left to its milestones). Projects with nothing to invoice are left out. Eight queries,
+    however many projects."""
     # Prefetched, not joined: thousands of entries share a few employees and projects, and one
     # instance each is far cheaper than one per entry.
     entries = (
@@ -86,7 +86,7 @@ def uninvoiced_work(*, customer, project=None, until: date | None = None) -> lis
             project__customer=customer, billable=True, approved=True, invoice_line__isnull=True
         )
         .filter(BILLED_BY_THE_HOUR)
-        .prefetch_related("employee", "project", "activity")
+        .prefetch_related("employee", "project")
     )
     expenses = Expense.objects.filter(
         project__customer=customer, billable=True, approved=True, invoice_line__isnull=True
@@ -104,14 +104,14 @@ def uninvoiced_work(*, customer, project=None, until: date | None = None) -> lis
     if not projects:
         return []
     options = effective_options_of_projects(customer, list(projects.values()))
-    rates = RateBook(customer=customer, every_project=True)
+    prices = HourPrices(customer=customer)
     work = []
     for project_id, each in sorted(projects.items(), key=lambda item: -item[1].number):
         work.append(
             _project_work(
                 each,
                 options[project_id],
-                rates,
+                prices,
                 [e for e in entries if e.project_id == project_id],
                 [e for e in expenses if e.project_id == project_id],
                 [m for m in milestones if m.project_id == project_id],
@@ -120,7 +120,7 @@ def uninvoiced_work(*, customer, project=None, until: date | None = None) -> lis
     return work
 
 
-def _project_work(project, options, rates, entries, expenses, milestones=()) -> ProjectWork:
+def _project_work(project, options, prices, entries, expenses, milestones=()) -> ProjectWork:
     work = ProjectWork(project=project, options=options, expenses=expenses)
     grouping, discount = options.hour_lines, options.discount_percent
     if grouping != HourLines.ENTRY:
@@ -128,7 +128,7 @@ def _project_work(project, options, rates, entries, expenses, milestones=()) -> 
     groups: dict[tuple, list[TimeEntry]] = {}
     per_employee: dict[tuple, EmployeeHours] = {}
     for entry in entries:
-        rate = time_entry_price_ore(entry, rates)
+        rate = prices.of(entry)
         groups.setdefault((*_hour_group(entry, grouping), rate), []).append(entry)
         hours = per_employee.setdefault(
             (entry.employee_id, rate), EmployeeHours(employee=entry.employee, rate_ore=rate)

@@ -86,7 +86,7 @@ def test_the_summary_groups_work_per_project_in_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as three:
         work = selectors.uninvoiced_work(customer=customer)
     assert [w.project.number for w in work] == [1003, 1002, 1001]
-    assert len(three) == len(one) == 7  # eight when hours are on activities
+    assert len(three) == len(one) == 8
 
 
 def test_work_up_to_a_date_and_already_invoiced_work_are_left_out(

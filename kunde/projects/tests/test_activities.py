@@ -12,7 +12,7 @@ from kunde.invoices.models import HourlyRate
 from kunde.invoices.options import RateBook
 from kunde.projects import selectors, services
 from kunde.projects.models import Project, TimeEntry
-from kunde.projects.pricing import time_entry_price_ore
+from kunde.projects.pricing import HourPrices, time_entry_price_ore
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,9 @@ def test_the_price_is_the_activitys_rate_then_the_agreed_rate_then_the_projects(
     assert time_entry_price_ore(on_design, rates) == 150000
     assert time_entry_price_ore(on_launch, rates) == 0
     assert time_entry_price_ore(on_nothing, rates) == 120000  # the agreed rate, set later
+    prices = HourPrices(customer=customer)  # the same rule, loaded once for many entries
+    fresh = TimeEntry.objects.order_by("pk")  # activities not loaded: HourPrices has them
+    assert [prices.of(entry) for entry in fresh] == [150000, 0, 120000]
     HourlyRate.objects.all().delete()
     rates = RateBook(customer=customer, every_project=True)
     assert time_entry_price_ore(on_nothing, rates) == 90000
