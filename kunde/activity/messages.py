@@ -130,6 +130,7 @@ ACTIONS: dict[str, Action] = {
     # Projects, hours and expenses
     "project.created": Action(_("Project %(project)s created"), "projects.Project"),
     "project.updated": Action(_("Project %(project)s: changed %(fields)s"), "projects.Project"),
+    "project.activity_added": Action(_("Activity %(name)s added to project %(project)s")),
     "hours.registered": Action(
         _("%(hours)s hours registered on project %(project)s by %(employee)s")
     ),
@@ -141,6 +142,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "expense.added": Action(_("Expense %(description)s, %(cost_ore)s, on project %(project)s")),
     "expense.approved": Action(_("%(count)s expense(s) approved on %(project)s")),
+    "expense.receipt_added": Action(_("Receipt added to expense %(description)s on %(project)s")),
     # Offers
     "offer.created": Action(_("%(doc)s created, %(net_ore)s excl. VAT")),
     "offer.updated": Action(_("%(doc)s changed, %(net_ore)s excl. VAT")),

@@ -1,11 +1,13 @@
 """Projects, their time entries and expenses, over the services of kunde.projects."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Schema
+from ninja import Field, File, Query, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import StrictBool, StrictInt
 
 from kunde.accounts.models import Role, User
@@ -13,7 +15,15 @@ from kunde.api.api import api
 from kunde.api.common import MAX_INT, InputSchema, IsoDate, QuerySchema, by_id, page_of
 from kunde.customers.models import Customer
 from kunde.projects import selectors, services
-from kunde.projects.models import Expense, PriceModel, Project, ProjectStatus, TimeEntry
+from kunde.projects.models import (
+    ActivityKind,
+    Expense,
+    PriceModel,
+    Project,
+    ProjectActivity,
+    ProjectStatus,
+    TimeEntry,
+)
 
 
 class ProjectData(Schema):
@@ -126,6 +136,7 @@ class TimeEntryOut(Schema):
     project: int = Field(..., alias="project_id")
     date: dt.date
     employee: int = Field(..., alias="employee_id")
+    activity: int | None = Field(None, alias="activity_id")
     minutes: int
     description: str
     billable: bool
@@ -145,6 +156,9 @@ class TimeEntryIn(InputSchema):
     minutes: StrictInt = Field(..., ge=1, le=24 * 60)
     description: str = Field("", max_length=300)
     billable: StrictBool = True
+    activity: StrictInt | None = Field(
+        None, description="Id of an activity of the project; its rate prices the hours."
+    )
 
 
 class TimeEntryPage(Schema):
@@ -156,6 +170,7 @@ class TimeEntryPage(Schema):
 
 class EntryFilters(QuerySchema):
     employee: int | None = Field(None, description="User id.")
+    activity: int | None = Field(None, description="Id of one of the project's activities.")
     approved: bool | None = None
     date_from: IsoDate | None = None
     date_to: IsoDate | None = None
@@ -168,6 +183,8 @@ def list_time_entries(request, project_id: int, filters: Query[EntryFilters]):
     entries = TimeEntry.objects.filter(project=_project(project_id)).order_by("-date", "-id")
     if filters.employee is not None:
         entries = entries.filter(employee_id=filters.employee)
+    if filters.activity is not None:
+        entries = entries.filter(activity_id=filters.activity)
     if filters.approved is not None:
         entries = entries.filter(approved=filters.approved)
     if filters.date_from:
@@ -185,6 +202,16 @@ def create_time_entry(request, project_id: int, payload: TimeEntryIn):
         employee = User.objects.filter(pk=payload.employee, is_active=True).first()
         if employee is None:
             raise ValidationError({"employee": f"No active user has id {payload.employee}."})
+    activity = None
+    if payload.activity is not None:
+        activity = project.activities.filter(pk=payload.activity).first()
+        if activity is None:
+            raise ValidationError(
+                {
+                    "activity": f"Project {project.number} has no activity "
+                    f"with id {payload.activity}."
+                }
+            )
     return 201, services.time_entry_create(
         actor=request.user,
         project=project,
@@ -193,6 +220,7 @@ def create_time_entry(request, project_id: int, payload: TimeEntryIn):
         minutes=payload.minutes,
         description=payload.description,
         billable=payload.billable,
+        activity=activity,
     )
 
 
@@ -259,3 +287,136 @@ def create_expense(request, project_id: int, payload: ExpenseIn):
         billable=payload.billable,
         employee=employee,
     )
+
+
+class ExpensesApprovedOut(Schema):
+    approved: int = Field(..., description="How many expenses were approved now.")
+
+
+@api.post("/expenses/approve", response=ExpensesApprovedOut, tags=["projects"])
+def approve_expenses(request, payload: ApproveIn):
+    """Approve open expenses by id, as the project's manager or finance; already approved
+    ones are left as they are, an id the user may not approve refuses the whole batch."""
+    return {"approved": services.expenses_approve(actor=request.user, ids=payload.ids)}
+
+
+@api.post(
+    "/expenses/{expense_id}/receipt",
+    response={201: ExpenseOut},
+    tags=["projects"],
+    description="Upload the receipt of an expense as multipart/form-data field `file`. It is "
+    "stored among the customer's files as bookkeeping material, as the web form does. An "
+    "expense with a receipt already, an empty file or a blocked type answers 422; a file over "
+    "MAX_UPLOAD_MB answers 413.",
+)
+def upload_expense_receipt(request, expense_id: int, file: File[UploadedFile] = None):
+    expense = get_object_or_404(Expense.objects.select_related("project__customer"), pk=expense_id)
+    if file is None:
+        raise ValidationError({"file": ["Send the receipt as the multipart field “file”."]})
+    try:
+        expense = services.expense_receipt_attach(actor=request.user, expense=expense, upload=file)
+    except ValidationError as exc:
+        if exc.code == "too_large":
+            return Status(413, {"detail": " ".join(exc.messages)})
+        if not hasattr(exc, "error_dict"):
+            raise ValidationError({"file": exc.messages}) from exc
+        raise
+    return Status(201, expense)
+
+
+# Activities and milestones --------------------------------------------------------------------
+
+
+class ActivityOut(Schema):
+    id: int
+    project: int = Field(..., alias="project_id")
+    name: str
+    kind: str
+    estimated_minutes: int
+    rate_ore: int = Field(..., description="Øre per hour of an hourly activity.")
+    fixed_ore: int = Field(..., description="The price of a fixed-price activity.")
+    offer_line: int | None = Field(None, alias="offer_line_id")
+    minutes: int = Field(0, description="Registered minutes.")
+    approved_minutes: int = 0
+    invoiced_minutes: int = 0
+    budget_ore: int = Field(0, description="Estimated hours × rate, or the fixed price.")
+    invoiced_ore: int = 0
+    remaining_ore: int = Field(0, description="Budget less invoiced, never below zero.")
+
+
+class ActivityIn(InputSchema):
+    name: str = Field(..., min_length=1, max_length=200)
+    kind: ActivityKind = ActivityKind.HOURLY
+    estimated_minutes: StrictInt = Field(0, ge=0, le=2**31 - 1)
+    rate_ore: StrictInt = Field(0, ge=0, le=2**31 - 1)
+    fixed_ore: StrictInt = Field(0, ge=0, le=2**31 - 1)
+
+
+def _activity_out(budget) -> dict:
+    activity = budget.activity
+    return {
+        "id": activity.pk,
+        "project_id": activity.project_id,
+        "name": activity.name,
+        "kind": activity.kind,
+        "estimated_minutes": activity.estimated_minutes,
+        "rate_ore": activity.rate_ore,
+        "fixed_ore": activity.fixed_ore,
+        "offer_line_id": activity.offer_line_id,
+        "minutes": budget.minutes,
+        "approved_minutes": budget.approved_minutes,
+        "invoiced_minutes": budget.invoiced_minutes,
+        "budget_ore": budget.budget_ore,
+        "invoiced_ore": budget.invoiced_ore,
+        "remaining_ore": budget.remaining_ore,
+    }
+
+
+@api.get("/projects/{project_id}/activities", response=list[ActivityOut], tags=["projects"])
+def list_activities(request, project_id: int):
+    """The project's activities with budget vs actual."""
+    budgets = selectors.activity_budgets(_project(project_id))
+    return [_activity_out(budget) for budget in budgets if budget.activity is not None]
+
+
+@api.post("/projects/{project_id}/activities", response={201: ActivityOut}, tags=["projects"])
+def create_activity(request, project_id: int, payload: ActivityIn):
+    project = _project(project_id)
+    activity = services.activity_create(actor=request.user, project=project, **payload.dict())
+    budget = next(b for b in selectors.activity_budgets(project) if b.activity == activity)
+    return 201, _activity_out(budget)
+
+
+class MilestoneOut(Schema):
+    id: int
+    offer: int = Field(..., alias="offer_id")
+    activity: int | None = Field(None, description="The project's activity of the same line.")
+    description: str
+    percent: Decimal
+    net_ore: int
+    vat_rate: int
+    due_date: dt.date | None
+    invoiced: bool
+
+    @staticmethod
+    def resolve_invoiced(milestone) -> bool:
+        return milestone.invoice_line_id is not None
+
+    @staticmethod
+    def resolve_activity(milestone) -> int | None:
+        return getattr(milestone, "activity_id", None)
+
+
+@api.get("/projects/{project_id}/milestones", response=list[MilestoneOut], tags=["projects"])
+def list_milestones(request, project_id: int):
+    """The fixed-price milestones of the project's accepted offers, due first."""
+    project = _project(project_id)
+    activity_of_line = dict(
+        ProjectActivity.objects.filter(project=project, offer_line__isnull=False).values_list(
+            "offer_line_id", "pk"
+        )
+    )
+    milestones = list(project.milestones.order_by("due_date", "id"))
+    for milestone in milestones:
+        milestone.activity_id = activity_of_line.get(milestone.line_id)
+    return milestones

@@ -11,11 +11,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kunde.invoices.models import HourLines, InvoiceLine
-from kunde.invoices.options import EffectiveOptions, RateBook, effective_options_of_projects
+from kunde.invoices.options import EffectiveOptions, effective_options_of_projects
 from kunde.invoices.services.lines import build_line
 from kunde.lib.vat import line_net_ore
-from kunde.offers.invoicing import due_milestones, offer_hour_rates
+from kunde.offers.invoicing import due_milestones
 from kunde.projects.models import Expense, Project, TimeEntry
+from kunde.projects.pricing import BILLED_BY_THE_HOUR, HourPrices
 
 
 @dataclass
@@ -74,13 +75,19 @@ def _quantity(minutes: int) -> Decimal:
 def uninvoiced_work(*, customer, project=None, until: date | None = None) -> list[ProjectWork]:
     """The approved, billable, not yet invoiced hours and expenses of the customer's projects
     (or of `project` alone), up to `until`, and the accepted offers' milestones due by then, as
-    draft lines at the rates and options the draft uses (hours at the accepted offer's rate).
-    Projects with nothing to invoice are left out. Eight queries, however many projects."""
+    draft lines at the rates and options the draft uses (each entry priced by
+    `projects.pricing.HourPrices`: its activity's rate first; hours on a fixed-price activity
+    are left to its milestones). Projects with nothing to invoice are left out. Eight queries,
+    however many projects."""
     # Prefetched, not joined: thousands of entries share a few employees and projects, and one
     # instance each is far cheaper than one per entry.
-    entries = TimeEntry.objects.filter(
-        project__customer=customer, billable=True, approved=True, invoice_line__isnull=True
-    ).prefetch_related("employee", "project")
+    entries = (
+        TimeEntry.objects.filter(
+            project__customer=customer, billable=True, approved=True, invoice_line__isnull=True
+        )
+        .filter(BILLED_BY_THE_HOUR)
+        .prefetch_related("employee", "project")
+    )
     expenses = Expense.objects.filter(
         project__customer=customer, billable=True, approved=True, invoice_line__isnull=True
     ).select_related("project")
@@ -97,27 +104,23 @@ def uninvoiced_work(*, customer, project=None, until: date | None = None) -> lis
     if not projects:
         return []
     options = effective_options_of_projects(customer, list(projects.values()))
-    rates = RateBook(customer=customer, every_project=True)
-    offer_rates = offer_hour_rates(projects)
+    prices = HourPrices(customer=customer)
     work = []
     for project_id, each in sorted(projects.items(), key=lambda item: -item[1].number):
         work.append(
             _project_work(
                 each,
                 options[project_id],
-                rates,
+                prices,
                 [e for e in entries if e.project_id == project_id],
                 [e for e in expenses if e.project_id == project_id],
                 [m for m in milestones if m.project_id == project_id],
-                offer_rates.get(project_id),
             )
         )
     return work
 
 
-def _project_work(
-    project, options, rates, entries, expenses, milestones=(), offer_rate=None
-) -> ProjectWork:
+def _project_work(project, options, prices, entries, expenses, milestones=()) -> ProjectWork:
     work = ProjectWork(project=project, options=options, expenses=expenses)
     grouping, discount = options.hour_lines, options.discount_percent
     if grouping != HourLines.ENTRY:
@@ -125,11 +128,7 @@ def _project_work(
     groups: dict[tuple, list[TimeEntry]] = {}
     per_employee: dict[tuple, EmployeeHours] = {}
     for entry in entries:
-        rate = (
-            offer_rate
-            or rates.rate_ore(employee_id=entry.employee_id, on=entry.date, project_id=project.pk)
-            or entry.sales_rate_ore
-        )
+        rate = prices.of(entry)
         groups.setdefault((*_hour_group(entry, grouping), rate), []).append(entry)
         hours = per_employee.setdefault(
             (entry.employee_id, rate), EmployeeHours(employee=entry.employee, rate_ore=rate)

@@ -295,12 +295,18 @@ def _library_task_lost(task_id: str) -> None:
 
 
 def jobs_housekeeping() -> dict:
-    """What a worker tidies now and then: the files of expired downloads, and the PDFs of
-    issued documents whose render was lost (`kunde.invoices.pdf.lost_pdfs_render`)."""
+    """What a worker tidies now and then: the files of expired downloads, the PDFs of issued
+    documents whose render was lost (`kunde.invoices.pdf.lost_pdfs_render`), and sent offers
+    past their valid-until date, which become expired (no cron needed)."""
     from kunde.invoices.pdf import lost_pdfs_render
     from kunde.jobs.downloads import downloads_purge
+    from kunde.offers.services import offers_expire
 
-    return {"downloads_removed": downloads_purge(), "pdfs_rendered": lost_pdfs_render()}
+    return {
+        "downloads_removed": downloads_purge(),
+        "pdfs_rendered": lost_pdfs_render(),
+        "offers_expired": offers_expire(),
+    }
 
 
 # What an administrator does ---------------------------------------------------------------

@@ -20,7 +20,8 @@ HOUSEKEEPING_SECONDS = 60.0
 
 class Reaper(threading.Thread):
     """Every few seconds, queue again the jobs whose worker died (`jobs_reap`); and about once
-    a minute the housekeeping (`jobs_housekeeping`: expired downloads, lost PDF renders)."""
+    a minute the housekeeping (`jobs_housekeeping`: expired downloads, lost PDF renders, offers
+    past their valid-until date)."""
 
     def __init__(self, every: float, housekeeping_every: float = HOUSEKEEPING_SECONDS):
         super().__init__(name="jobs-reaper", daemon=True)

@@ -115,15 +115,18 @@ def demo_offers_create(*, seed: int, customers: int = 24, log: Callable = print)
                 actor=maker,
                 today=today,
             )
-            rate = offer.lines.filter(kind="hourly").first().unit_price_ore
+            # The hours go on the project's hourly activities (from the offer's lines), at
+            # their rates, so the project page shows budget vs actual.
+            hourly = list(offer.project.activities.filter(kind="hourly"))
             TimeEntry.objects.bulk_create(
                 TimeEntry(
                     project=offer.project,
+                    activity=hourly[d % len(hourly)],
                     employee=maker,
                     date=today - timedelta(days=d),
                     minutes=rng.choice([60, 90, 120, 240, 450]),
                     description="Arbeid etter tilbud",
-                    sales_rate_ore=rate,
+                    sales_rate_ore=hourly[d % len(hourly)].rate_ore,
                     approved=d > 2,
                 )
                 for d in range(1, 8)

@@ -1,10 +1,11 @@
-"""What an accepted offer adds to an invoice draft from its project: its hourly rate for the
-project's hours, and its fixed-price milestones that are due and not yet invoiced. Read by
+"""What an accepted offer adds to an invoice draft from its project: its fixed-price milestones
+that are due and not yet invoiced (its hourly rates come with the project's activities, see
+`kunde.projects.pricing`). Read by
 `invoices.selectors.uninvoiced_work`, the one place that builds those lines."""
 
 from datetime import date
 
-from kunde.offers.models import LineKind, Milestone, OfferLine, OfferStatus
+from kunde.offers.models import Milestone
 
 
 def due_milestones(*, customer, project=None, until: date) -> list[Milestone]:
@@ -15,20 +16,3 @@ def due_milestones(*, customer, project=None, until: date) -> list[Milestone]:
     if project is not None:
         milestones = milestones.filter(project=project)
     return list(milestones.order_by("due_date", "id"))
-
-
-def offer_hour_rates(project_ids) -> dict[int, int]:
-    """Per project, the hourly rate of its accepted offer: the rate of the first hourly line
-    the customer accepted, of the newest accepted offer (one query)."""
-    lines = (
-        OfferLine.objects.filter(
-            offer__project_id__in=list(project_ids),
-            offer__status=OfferStatus.ACCEPTED,
-            kind=LineKind.HOURLY,
-        )
-        .exclude(optional=True, chosen=False)
-        .order_by("offer__answered_at", "offer_id", "-position", "-id")
-        .values_list("offer__project_id", "unit_price_ore")
-    )
-    # Later rows win: the newest offer's first line.
-    return dict(lines)

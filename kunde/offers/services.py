@@ -31,6 +31,7 @@ from kunde.offers.models import (
 )
 from kunde.offers.totals import offer_totals
 from kunde.projects.models import Project
+from kunde.projects.services import activities_from_offer_lines
 
 # The header an offer's form edits, in the form's order.
 HEADER_FIELDS = [
@@ -464,7 +465,8 @@ def offer_accept(
 ) -> Offer:
     """Accept a sent offer with the optional lines chosen: online (the link's `nonce`, the
     customer's name, title and IP) or registered by a user (`actor`). Creates the project (or
-    links `project`) with the offer's fixed-price activities as milestones. Refused when the
+    links `project`) with the offer's accepted lines as its activities, and the fixed-price
+    ones as milestones. Refused when the
     offer is not sent, expired, withdrawn or already answered (also twice at the same
     moment: the row is locked), or the link is of an earlier revision."""
     today = today or timezone.localdate()
@@ -499,6 +501,9 @@ def offer_accept(
         offer.project = project or _new_project(offer, lines)
         offer.save()
         _make_milestones(offer, lines, today)
+        # The project's budget: an activity per accepted hourly or fixed line; a fixed
+        # activity's milestones are those just made for the same offer line.
+        activities_from_offer_lines(project=offer.project, lines=lines)
         log_activity(
             customer=offer.customer,
             actor=actor,

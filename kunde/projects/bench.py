@@ -1,5 +1,6 @@
-"""`kunde bench --projects`: the CSV import of time entries (rows per second) and an invoice draft
-from a project with 10,000 approved hours. Everything it makes is rolled back afterwards."""
+"""`kunde bench --projects`: the CSV import of time entries (rows per second), the approvals page
+over those open hours, and an invoice draft from a project with 10,000 approved hours (half of
+them on activities). Everything it makes is rolled back afterwards."""
 
 import datetime as dt
 import random
@@ -14,7 +15,7 @@ from django.utils import timezone
 from kunde.accounts.models import Role, User
 from kunde.customers.models import Customer
 from kunde.projects.csv_import import time_entries_import
-from kunde.projects.models import Project, TimeEntry
+from kunde.projects.models import Project, ProjectActivity, TimeEntry
 from kunde.projects.services import cost_rate_set
 
 EMPLOYEES = 20
@@ -98,6 +99,7 @@ def bench_projects(*, rows: int = 100_000, log: Callable[[str], None] = print) -
                         "preview_seconds": round(check_seconds, 3),
                     }
                 )
+                results.append(_approvals_page(actor, rows, log))
                 results.append(_draft(actor, project, employees, log))
                 raise _Rollback
         except _Rollback:
@@ -116,11 +118,15 @@ def _draft(actor, project: Project, employees: list[User], log) -> dict:
         manager=actor,
         hourly_rate_ore=125000,
     )
+    activity = ProjectActivity.objects.create(
+        project=draft_project, name="Utvikling", estimated_minutes=600_000, rate_ore=140000
+    )
     start = timezone.localdate() - dt.timedelta(days=1)
     TimeEntry.objects.bulk_create(
         [
             TimeEntry(
                 project=draft_project,
+                activity=activity if k % 2 else None,
                 employee=employees[k % EMPLOYEES],
                 date=start - dt.timedelta(days=k // EMPLOYEES),
                 minutes=60,
@@ -150,4 +156,33 @@ def _draft(actor, project: Project, employees: list[User], log) -> dict:
         "median_seconds": round(seconds, 3),
         "goal_seconds": DRAFT_GOAL_SECONDS,
         "met": seconds <= DRAFT_GOAL_SECONDS,
+    }
+
+
+APPROVALS_RUNS = 5
+
+
+def _approvals_page(actor, open_entries: int, log) -> dict:
+    """The approvals page (/projects/approvals/) of finance over the imported open hours, as a
+    signed-in browser gets it: median of five."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(actor)
+    log(f"Timing the approvals page over {open_entries:,} open time entries ...")
+    times = []
+    with override_settings(ALLOWED_HOSTS=["testserver"]):
+        for _run in range(APPROVALS_RUNS):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get("/projects/approvals/")
+                times.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.status_code
+    return {
+        "name": "approvals_page",
+        "open_entries": open_entries,
+        "median_ms": round(statistics.median(times) * 1000, 1),
+        "queries": len(queries),
     }

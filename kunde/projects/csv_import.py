@@ -2,9 +2,10 @@
 every bad row named, and imported all together or not at all.
 
 The file has a header row with exactly these columns, in any order (comma or semicolon):
-date, employee, project, hours (or minutes), description, billable. `employee` is a user name or
-e-mail address, `project` a project number, `date` YYYY-MM-DD or DD.MM.YYYY, `hours` as 1.5,
-1,5 or 1:30, `billable` yes/no (empty is yes)."""
+date, employee, project, hours (or minutes), description, billable, and optionally activity.
+`employee` is a user name or e-mail address, `project` a project number, `date` YYYY-MM-DD or
+DD.MM.YYYY, `hours` as 1.5, 1,5 or 1:30, `billable` yes/no (empty is yes), `activity` the name
+of one of the project's activities (empty: none)."""
 
 import csv
 import datetime as dt
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from kunde.accounts.models import User
 from kunde.activity.services import activity_entry, log_activities
 from kunde.lib.duration import parse_minutes
-from kunde.projects.models import Project, TimeEntry
+from kunde.projects.models import Project, ProjectActivity, TimeEntry
 from kunde.projects.services import (
     DAY_MINUTES,
     CostRates,
@@ -32,6 +33,7 @@ from kunde.projects.services import (
 
 REQUIRED = {"date", "employee", "project", "description", "billable"}
 DURATION = ("hours", "minutes")
+OPTIONAL = {"activity"}
 MAX_ERRORS = 200
 PREVIEW_ROWS = 50
 _YES = {"", "yes", "y", "ja", "j", "true", "1", "x"}
@@ -47,6 +49,7 @@ class Row:
     minutes: int
     description: str
     billable: bool
+    activity: ProjectActivity | None = None
 
 
 @dataclass
@@ -106,7 +109,7 @@ def _reader(text: str):
 def _header(names: list[str]) -> dict[str, int]:
     columns = [name.strip().lower() for name in names]
     durations = [name for name in DURATION if name in columns]
-    allowed = REQUIRED | set(DURATION)
+    allowed = REQUIRED | set(DURATION) | OPTIONAL
     unknown = [name for name in columns if name not in allowed]
     missing = sorted(REQUIRED - set(columns))
     if unknown or missing or len(durations) != 1 or len(set(columns)) != len(columns):
@@ -123,7 +126,8 @@ def _header(names: list[str]) -> dict[str, int]:
             _("The header row is not right: %(problems)s. The columns are %(columns)s.")
             % {
                 "problems": "; ".join(problems),
-                "columns": "date, employee, project, hours, description, billable",
+                "columns": "date, employee, project, hours, description, billable "
+                + _("(and optionally activity)"),
             }
         )
     return {name: index for index, name in enumerate(columns)}
@@ -173,6 +177,12 @@ def parse(data: bytes, *, actor, check_days: bool = True) -> ImportResult:
     projects = {
         p.number: p for p in Project.objects.filter(number__in=numbers).select_related("customer")
     }
+    activities = {}
+    if "activity" in columns:
+        activities = {
+            (a.project_id, a.name.lower()): a
+            for a in ProjectActivity.objects.filter(project__in=list(projects.values()))
+        }
     last_day = today()
     for line, values in raw:
         if len(values) != len(columns):
@@ -200,6 +210,15 @@ def parse(data: bytes, *, actor, check_days: bool = True) -> ImportResult:
             problems.append(_("Unknown project “%(number)s”.") % {"number": number})
         elif project.is_closed:
             problems.append(_("Project %(project)s is closed.") % {"project": project})
+        activity = None
+        activity_name = values[columns["activity"]].strip() if "activity" in columns else ""
+        if activity_name and project is not None:
+            activity = activities.get((project.pk, activity_name.lower()))
+            if activity is None:
+                problems.append(
+                    _("Project %(project)s has no activity “%(name)s”.")
+                    % {"project": project, "name": activity_name}
+                )
         try:
             amount = values[columns[duration]].strip()
             minutes = parse_minutes(amount + "m" if duration == "minutes" else amount)
@@ -233,7 +252,16 @@ def parse(data: bytes, *, actor, check_days: bool = True) -> ImportResult:
             result.error(line, " ".join(problems))
             continue
         result.rows.append(
-            Row(line, day, employee, project, minutes, description, billable_text in _YES)
+            Row(
+                line,
+                day,
+                employee,
+                project,
+                minutes,
+                description,
+                billable_text in _YES,
+                activity,
+            )
         )
     if check_days:
         _check_days(result)
@@ -316,7 +344,14 @@ def time_entries_import(*, actor, data: bytes, dry_run: bool = False) -> ImportR
                 row.billable,
                 False,
                 costs.on(row.employee.pk, row.date),
-                sales_rate_ore(row.project, row.employee.pk, row.date, books[row.project.pk]),
+                sales_rate_ore(
+                    row.project,
+                    row.employee.pk,
+                    row.date,
+                    books[row.project.pk],
+                    activity=row.activity,
+                ),
+                row.activity.pk if row.activity is not None else None,
             )
         )
     _insert(values)
@@ -345,6 +380,7 @@ _COLUMNS = (
     "approved",
     "cost_rate_ore",
     "sales_rate_ore",
+    "activity",
 )
 
 

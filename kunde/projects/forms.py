@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kunde.accounts.models import Role, User
 from kunde.lib.duration import parse_minutes
 from kunde.lib.money import MAX_AMOUNT_ORE, kroner_to_ore, ore_to_kroner
-from kunde.projects.models import PriceModel, ProjectStatus
+from kunde.projects.models import ActivityKind, PriceModel, ProjectStatus
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _MAX_KRONER = Decimal(MAX_AMOUNT_ORE) / 100
@@ -102,6 +102,36 @@ class ExpenseForm(forms.Form):
         }
 
 
+class ActivityForm(forms.Form):
+    name = forms.CharField(label=_("Activity"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    estimated_hours = forms.DecimalField(
+        label=_("Estimated hours"),
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(100_000),
+        decimal_places=2,
+        localize=True,
+    )
+    price = _kroner(_("Price per hour or fixed price (kr)"), required=False)
+
+    def clean_estimated_hours(self) -> int:
+        hours = self.cleaned_data["estimated_hours"] or Decimal(0)
+        return int((hours * 60).quantize(Decimal(1)))
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        price = kroner_to_ore(data["price"]) if data["price"] is not None else 0
+        hourly = data["kind"] == ActivityKind.HOURLY
+        return {
+            "name": data["name"],
+            "kind": data["kind"],
+            "estimated_minutes": data["estimated_hours"],
+            "rate_ore": price if hourly else 0,
+            "fixed_ore": 0 if hourly else price,
+        }
+
+
 class CostRateForm(forms.Form):
     employee = forms.ModelChoiceField(label=_("Employee"), queryset=User.objects.none())
     valid_from = forms.DateField(label=_("Valid from"), widget=_DATE)
@@ -125,9 +155,13 @@ def monday_of(text: str | None, today: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def parse_week(post, *, projects: dict, days: list[dt.date]) -> tuple[list[dict], dict]:
-    """The rows of the weekly grid from the POST: row-N-project, row-N-description,
-    row-N-billable, row-N-day-K (hours as 1.5 or 1:30). Returns (rows, errors by input name)."""
+def parse_week(
+    post, *, projects: dict, days: list[dt.date], activities: dict | None = None
+) -> tuple[list[dict], dict]:
+    """The rows of the weekly grid from the POST: row-N-project ("project id" or "project
+    id:activity id"), row-N-description, row-N-billable, row-N-day-K (hours as 1.5 or 1:30).
+    Returns (rows, errors by input name)."""
+    activities = activities or {}
     rows, errors = [], {}
     indexes = sorted(
         {
@@ -139,17 +173,19 @@ def parse_week(post, *, projects: dict, days: list[dt.date]) -> tuple[list[dict]
     seen = set()
     for index in indexes[:200]:
         prefix = f"row-{index}-"
-        project_id = post.get(prefix + "project", "")
-        if not project_id:
+        choice = post.get(prefix + "project", "")
+        if not choice:
             continue
+        project_id, _sep, activity_id = choice.partition(":")
         project = projects.get(int(project_id)) if project_id.isdigit() else None
-        if project is None:
+        activity = activities.get(int(activity_id)) if activity_id.isdigit() else None
+        if project is None or (activity_id and getattr(activity, "project_id", None) != project.pk):
             errors[prefix + "project"] = _("Choose an open project.")
             continue
-        if project.pk in seen:
+        if (project.pk, activity) in seen:
             errors[prefix + "project"] = _("This project has a row already.")
             continue
-        seen.add(project.pk)
+        seen.add((project.pk, activity))
         row_days = {}
         for k, day in enumerate(days):
             name = f"{prefix}day-{k}"
@@ -162,9 +198,15 @@ def parse_week(post, *, projects: dict, days: list[dt.date]) -> tuple[list[dict]
         rows.append(
             {
                 "project": project,
+                "activity": activity,
                 "description": post.get(prefix + "description", "")[:300],
                 "billable": post.get(prefix + "billable") == "on",
                 "days": row_days,
             }
         )
     return rows, errors
+
+
+def week_choice(project, activity=None) -> str:
+    """The value of a row's project field: "project id" or "project id:activity id"."""
+    return f"{project.pk}:{activity.pk}" if activity is not None else str(project.pk)

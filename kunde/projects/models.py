@@ -62,6 +62,49 @@ class Project(models.Model):
         return self.status in CLOSED_STATUSES
 
 
+class ActivityKind(models.TextChoices):
+    HOURLY = "hourly", _("By the hour")
+    FIXED = "fixed", _("Fixed price")
+
+
+class ProjectActivity(models.Model):
+    """A budget line of a project: work priced by the hour (estimated time × rate) or at a fixed
+    price. An accepted offer makes one per chosen hourly or fixed line (`offer_line`); the
+    milestones of a fixed activity are the offer's `Milestone` rows of that same line. Hours
+    registered on an hourly activity are invoiced at its rate; hours on a fixed one are covered
+    by its price and are not invoiced by the hour."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activities")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("activity"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind, default="hourly")
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=0)
+    # Øre per hour on an hourly activity (0: the customer's agreed rate or the project's rate).
+    rate_ore = models.PositiveIntegerField(_("price per hour (øre)"), default=0)
+    # The price of a fixed activity.
+    fixed_ore = models.BigIntegerField(_("fixed price (øre)"), default=0)
+    offer_line = models.ForeignKey(
+        "offers.OfferLine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+
+    class Meta:
+        ordering = ["project_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="activity_name_per_project")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def by_the_hour(self) -> bool:
+        return self.kind == ActivityKind.HOURLY
+
+
 class TimeEntry(models.Model):
     """Hours worked on a project. Time is whole minutes and rates are øre per hour, so that sums
     in SQL stay exact on SQLite too."""
@@ -69,6 +112,15 @@ class TimeEntry(models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="time_entries")
     employee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
+    )
+    # The activity of the project the hours were spent on (None: the project in general).
+    activity = models.ForeignKey(
+        ProjectActivity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+        verbose_name=_("activity"),
     )
     date = models.DateField(_("date"))
     minutes = models.PositiveIntegerField(_("minutes"))
@@ -94,6 +146,13 @@ class TimeEntry(models.Model):
         indexes = [
             models.Index(fields=["project", "date"], name="time_entry_project_date"),
             models.Index(fields=["employee", "date"], name="time_entry_employee_date"),
+            # The approvals page groups the open hours by project and employee from this
+            # index alone (it holds every column the query reads; the id is SQLite's rowid).
+            models.Index(
+                fields=["project", "employee", "date", "minutes"],
+                condition=models.Q(approved=False),
+                name="time_entry_open",
+            ),
         ]
 
     def __str__(self):
@@ -143,7 +202,12 @@ class Expense(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["project", "date"], name="expense_project_date")]
+        indexes = [
+            models.Index(fields=["project", "date"], name="expense_project_date"),
+            models.Index(
+                fields=["project", "date"], condition=models.Q(approved=False), name="expense_open"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.date} {self.description}"

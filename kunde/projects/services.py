@@ -5,7 +5,7 @@ import, commands and tests call them."""
 import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 
 from kunde.accounts.models import User
 from kunde.activity.services import activity_entry, field_changes, log_activities, log_activity
-from kunde.projects.models import CostRate, Expense, Project, TimeEntry
+from kunde.projects.models import (
+    ActivityKind,
+    CostRate,
+    Expense,
+    Project,
+    ProjectActivity,
+    TimeEntry,
+)
+from kunde.projects.pricing import hour_price_ore
 
 PROJECT_FIELDS = [
     "number",
@@ -106,6 +114,111 @@ def project_update(*, actor, project: Project, data: dict) -> Project:
 
 def _raw(project: Project, name: str):
     return getattr(project, f"{name}_id") if name == "manager" else getattr(project, name)
+
+
+# Activities -----------------------------------------------------------------------------------
+
+
+def _activity_errors(activity: ProjectActivity) -> dict:
+    errors = {}
+    if not activity.name:
+        errors["name"] = _("An activity needs a name.")
+    elif (
+        ProjectActivity.objects.filter(project_id=activity.project_id, name=activity.name)
+        .exclude(pk=activity.pk)
+        .exists()
+    ):
+        errors["name"] = _("The project has an activity of this name already.")
+    if activity.kind not in ActivityKind.values:
+        errors["kind"] = _("Choose by the hour or fixed price.")
+    for field in ("estimated_minutes", "rate_ore", "fixed_ore"):
+        value = getattr(activity, field)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**31:
+            errors[field] = _("Enter a whole number of zero or more.")
+    return errors
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    actor,
+    project: Project,
+    name: str,
+    kind: str = ActivityKind.HOURLY,
+    estimated_minutes: int = 0,
+    rate_ore: int = 0,
+    fixed_ore: int = 0,
+) -> ProjectActivity:
+    """A budget line of the project, added by hand (an accepted offer makes its own)."""
+    _check_project_editor(actor)
+    if project.is_closed:
+        raise ValidationError(
+            {"project": _("Project %(project)s is closed.") % {"project": project}}
+        )
+    # The project's row is locked so that two activities of one name cannot both pass.
+    Project.objects.select_for_update().filter(pk=project.pk).values("pk").first()
+    activity = ProjectActivity(
+        project=project,
+        name=str(name or "").strip()[:200],
+        kind=kind,
+        estimated_minutes=estimated_minutes,
+        rate_ore=rate_ore if kind == ActivityKind.HOURLY else 0,
+        fixed_ore=fixed_ore if kind == ActivityKind.FIXED else 0,
+        position=(project.activities.aggregate(n=Max("position"))["n"] or 0) + 1,
+    )
+    errors = _activity_errors(activity)
+    if errors:
+        raise ValidationError(errors)
+    activity.save()
+    log_activity(
+        customer=project.customer,
+        actor=actor,
+        action="project.activity_added",
+        params={"project": str(project), "name": activity.name},
+    )
+    return activity
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        suffix = f" ({n})"
+        candidate = name[: 200 - len(suffix)] + suffix
+    taken.add(candidate)
+    return candidate
+
+
+def _whole(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def activities_from_offer_lines(*, project: Project, lines) -> list[ProjectActivity]:
+    """The budget an accepted offer gives its project: one activity per accepted hourly line
+    (estimated hours and the price per hour less the line's discount) and per accepted
+    fixed-price line (its net; the offer's milestones of that line invoice it). Expense lines
+    are not activities. Called by `offers.services.offer_accept` inside its transaction."""
+    taken = set(project.activities.values_list("name", flat=True))
+    start = project.activities.aggregate(n=Max("position"))["n"] or 0
+    activities = []
+    for line in lines:
+        if line.kind not in ActivityKind.values or not line.included:
+            continue
+        hourly = line.kind == ActivityKind.HOURLY
+        rate = Decimal(line.unit_price_ore) * (100 - Decimal(line.discount_percent)) / 100
+        activities.append(
+            ProjectActivity(
+                project=project,
+                position=start + len(activities) + 1,
+                name=_unique_name((line.description or "").strip()[:200] or "–", taken),
+                kind=line.kind,
+                estimated_minutes=_whole(line.quantity * 60) if hourly else 0,
+                rate_ore=_whole(rate) if hourly else 0,
+                fixed_ore=0 if hourly else line.net_ore,
+                offer_line=line,
+            )
+        )
+    return ProjectActivity.objects.bulk_create(activities)
 
 
 # Cost rates -----------------------------------------------------------------------------------
@@ -206,12 +319,27 @@ def _lock_employees(employee_ids) -> None:
     list(User.objects.select_for_update().filter(pk__in=sorted(set(employee_ids))).values("pk"))
 
 
-def sales_rate_ore(project: Project, employee_id: int, day: dt.date, rates=None) -> int:
+def sales_rate_ore(
+    project: Project, employee_id: int, day: dt.date, rates=None, activity=None
+) -> int:
+    """The price per hour a new time entry takes (`kunde.projects.pricing`)."""
     from kunde.invoices.options import RateBook
 
     book = rates or RateBook(customer=project.customer, project=project)
     agreed = book.rate_ore(employee_id=employee_id, on=day, project_id=project.pk)
-    return agreed if agreed is not None else project.hourly_rate_ore
+    return hour_price_ore(
+        activity=activity, agreed_ore=agreed, project_rate_ore=project.hourly_rate_ore
+    )
+
+
+def _check_activity(project: Project, activity) -> None:
+    if activity is not None and activity.project_id != project.pk:
+        raise ValidationError(
+            {
+                "activity": _("%(activity)s is not an activity of project %(project)s.")
+                % {"activity": activity, "project": project}
+            }
+        )
 
 
 @transaction.atomic
@@ -224,23 +352,26 @@ def time_entry_create(
     minutes: int,
     description: str = "",
     billable: bool = True,
+    activity: ProjectActivity | None = None,
 ) -> TimeEntry:
     if not may_register_for(actor, employee, project):
         raise PermissionDenied(_("You may not register hours for this employee on this project."))
     _check_entry(project, date, minutes, billable)
+    _check_activity(project, activity)
     _lock_employees([employee.pk])
     _check_day_total(employee.pk, date, minutes)
     entry = TimeEntry(
         project=project,
         employee=employee,
+        activity=activity,
         date=date,
         minutes=minutes,
         description=(description or "").strip(),
         billable=billable,
         cost_rate_ore=CostRates([employee.pk]).on(employee.pk, date),
-        sales_rate_ore=sales_rate_ore(project, employee.pk, date),
+        sales_rate_ore=sales_rate_ore(project, employee.pk, date, activity=activity),
     )
-    entry.full_clean(exclude=["project", "employee", "invoice_line", "approved_by"])
+    entry.full_clean(exclude=["project", "employee", "activity", "invoice_line", "approved_by"])
     entry.save()
     log_activity(
         customer=project.customer,
@@ -275,7 +406,7 @@ def time_entry_update(
     entry.minutes = minutes
     entry.description = (description or "").strip()
     entry.billable = billable
-    entry.full_clean(exclude=["project", "employee", "invoice_line", "approved_by"])
+    entry.full_clean(exclude=["project", "employee", "activity", "invoice_line", "approved_by"])
     entry.save(update_fields=["minutes", "description", "billable"])
     log_activity(
         customer=entry.project.customer,
@@ -307,10 +438,10 @@ def time_entry_delete(*, actor, entry: TimeEntry) -> None:
 
 @transaction.atomic
 def week_save(*, actor, employee, rows: list[dict]) -> int:
-    """The weekly grid of one employee: each row is {"project", "description", "billable",
-    "days": {date: minutes}}. A day's minutes replace the one open entry of that project and day
-    (0 deletes it). All or nothing: the first refusal rolls the week back, naming the row and day.
-    Returns how many entries changed."""
+    """The weekly grid of one employee: each row is {"project", "activity" (optional),
+    "description", "billable", "days": {date: minutes}}. A day's minutes replace the one open
+    entry of that project, activity and day (0 deletes it). All or nothing: the first refusal
+    rolls the week back, naming the row and day. Returns how many entries changed."""
     changed = 0
     registered: dict[Project, int] = defaultdict(int)
     _lock_employees([employee.pk])
@@ -320,10 +451,11 @@ def week_save(*, actor, employee, rows: list[dict]) -> int:
             raise PermissionDenied(
                 _("You may not register hours for this employee on this project.")
             )
+        activity = row.get("activity")
         existing = {
             entry.date: entry
             for entry in TimeEntry.objects.select_for_update().filter(
-                project=project, employee=employee, date__in=list(row["days"])
+                project=project, activity=activity, employee=employee, date__in=list(row["days"])
             )
         }
         for day, minutes in sorted(row["days"].items()):
@@ -338,6 +470,7 @@ def week_save(*, actor, employee, rows: list[dict]) -> int:
                         minutes=minutes,
                         description=row.get("description", ""),
                         billable=row.get("billable", True),
+                        activity=activity,
                     )
                     registered[project] += minutes
                 elif entry is not None and not minutes:
@@ -360,7 +493,7 @@ def week_save(*, actor, employee, rows: list[dict]) -> int:
                 raise ValidationError(
                     _("%(project)s, %(date)s: %(error)s")
                     % {
-                        "project": project,
+                        "project": f"{project} – {activity}" if activity else project,
                         "date": day.isoformat(),
                         "error": " ".join(error.messages),
                     }
@@ -433,8 +566,6 @@ def expense_create(
 ) -> Expense:
     """An expense on the project; `receipt` (an uploaded file) goes into the customer's files.
     Everything is checked before the receipt is stored."""
-    from kunde.files.services import file_upload
-
     if not actor.can_edit_customers:
         raise PermissionDenied(_("Your role may not register expenses."))
     if project.is_closed:
@@ -460,16 +591,7 @@ def expense_create(
     expense.full_clean(exclude=["project", "invoice_line", "receipt", "approved_by", "employee"])
     if expense.cost_ore < 0 or expense.sales_ore < 0:
         raise ValidationError({"cost_ore": _("Enter an amount of zero or more.")})
-    stored = None
-    if receipt is not None:
-        stored = file_upload(
-            actor=actor,
-            customer=project.customer,
-            upload=receipt,
-            description=(_("Receipt: %(expense)s") % {"expense": expense.description})[:500],
-            keep_both=True,
-            bookkeeping=True,
-        )
+    stored = _store_receipt(actor, project, expense, receipt) if receipt is not None else None
     with transaction.atomic():
         expense.receipt = stored
         expense.save()
@@ -483,6 +605,46 @@ def expense_create(
                 "project": str(project),
             },
         )
+    return expense
+
+
+def _store_receipt(actor, project: Project, expense: Expense, upload):
+    """The receipt among the customer's files, kept as bookkeeping material (never deleted)."""
+    from kunde.files.services import file_upload
+
+    return file_upload(
+        actor=actor,
+        customer=project.customer,
+        upload=upload,
+        description=(_("Receipt: %(expense)s") % {"expense": expense.description})[:500],
+        keep_both=True,
+        bookkeeping=True,
+    )
+
+
+def expense_receipt_attach(*, actor, expense: Expense, upload) -> Expense:
+    """Add the receipt of an expense registered without one (the API's upload). Refused when
+    the expense has a receipt already; the file is checked and stored as the web form does."""
+    if not actor.can_edit_customers:
+        raise PermissionDenied(_("Your role may not register expenses."))
+    project = expense.project
+    if expense.receipt_id is not None:
+        raise ValidationError(_("This expense has a receipt already."))
+    stored = _store_receipt(actor, project, expense, upload)
+    with transaction.atomic():
+        # Only if nobody attached one meanwhile; else the stored file stays, unused.
+        attached = Expense.objects.filter(pk=expense.pk, receipt__isnull=True).update(
+            receipt=stored
+        )
+        if not attached:
+            raise ValidationError(_("This expense has a receipt already."))
+        log_activity(
+            customer=project.customer,
+            actor=actor,
+            action="expense.receipt_added",
+            params={"description": expense.description, "project": str(project)},
+        )
+    expense.receipt = stored
     return expense
 
 
@@ -523,3 +685,40 @@ def expenses_approve(*, actor, ids) -> int:
         ]
     )
     return len(to_approve)
+
+
+# Approvals across projects --------------------------------------------------------------------
+
+
+def parse_approval_key(key: str) -> tuple[str, int, int | None, int] | None:
+    """("hours" | "expenses", project id, employee id or None, last id) from a key of
+    `selectors.ApprovalGroup`; None when it is not one."""
+    parts = str(key).split(":")
+    if len(parts) != 4 or parts[0] not in ("hours", "expenses"):
+        return None
+    kind, project, employee, last = parts
+    numbers = [project, last] + ([] if employee == "-" else [employee])
+    if not all(n.isdigit() and 0 < int(n) < 2**63 for n in numbers):
+        return None
+    return kind, int(project), None if employee == "-" else int(employee), int(last)
+
+
+@transaction.atomic
+def open_work_approve(*, actor, keys) -> tuple[int, int]:
+    """Approve the open hours and expenses of the groups named by `keys` (the approvals page:
+    one employee's open entries on one project, up to the last one shown). All or nothing; a
+    group the actor may not approve refuses the lot. Returns (hours entries, expenses)."""
+    hour_ids, expense_ids = [], []
+    for key in keys:
+        parsed = parse_approval_key(key)
+        if parsed is None:
+            raise ValidationError(_("The choice of hours to approve is not valid."))
+        kind, project_id, employee_id, last_id = parsed
+        model = TimeEntry if kind == "hours" else Expense
+        ids = model.objects.filter(
+            project_id=project_id, employee_id=employee_id, approved=False, pk__lte=last_id
+        ).values_list("pk", flat=True)
+        (hour_ids if kind == "hours" else expense_ids).extend(ids)
+    hours = time_entries_approve(actor=actor, ids=hour_ids) if hour_ids else 0
+    expenses = expenses_approve(actor=actor, ids=expense_ids) if expense_ids else 0
+    return hours, expenses

@@ -17,12 +17,14 @@ from kunde.invoices.fields import IdListField
 from kunde.lib.duration import format_minutes
 from kunde.projects import selectors, services
 from kunde.projects.forms import (
+    ActivityForm,
     CostRateForm,
     ExpenseForm,
     ProjectForm,
     monday_of,
     parse_week,
     staff,
+    week_choice,
 )
 from kunde.projects.models import CostRate, Project, ProjectStatus
 
@@ -104,9 +106,10 @@ def project_detail(request, project_id: int):
     return _detail(request, _project_or_404(project_id))
 
 
-def _detail(request, project, expense_form=None, status=200):
+def _detail(request, project, expense_form=None, activity_form=None, status=200):
     show_all = request.GET.get("hours") == "all"
     entries = selectors.project_entries(project)
+    budgets = selectors.activity_budgets(project)
     return render(
         request,
         "projects/detail.html",
@@ -121,6 +124,9 @@ def _detail(request, project, expense_form=None, status=200):
             "may_approve": services.may_approve(request.user, project),
             "may_edit": request.user.can_edit_customers,
             "expense_form": expense_form or ExpenseForm(initial={"date": timezone.localdate()}),
+            "budgets": budgets,
+            "budget_totals": selectors.budget_totals(budgets),
+            "activity_form": activity_form or ActivityForm(),
         },
         status=status,
     )
@@ -180,6 +186,23 @@ def expense_add(request, project_id: int):
     return _detail(request, project, expense_form=form, status=422)
 
 
+@role_required("can_edit_customers")
+@require_POST
+def activity_add(request, project_id: int):
+    project = _project_or_404(project_id)
+    form = ActivityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.activity_create(actor=request.user, project=project, **form.service_data())
+        except ValidationError as error:
+            for field, errors in getattr(error, "message_dict", {None: error.messages}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Activity added."))
+            return redirect(reverse("projects:detail", args=[project.pk]) + "#activities")
+    return _detail(request, project, activity_form=form, status=422)
+
+
 # The weekly grid ------------------------------------------------------------------------------
 
 BLANK_ROWS = 3
@@ -201,11 +224,12 @@ def week(request):
     days = [monday + dt.timedelta(days=k) for k in range(7)]
     employee = _week_employee(request)
     projects = {project.pk: project for project in selectors.open_projects()}
+    activities = {activity.pk: activity for activity in selectors.open_activities()}
     errors, posted = {}, None
     if request.method == "POST":
         if not request.user.can_edit_customers:
             raise PermissionDenied
-        rows, errors = parse_week(request.POST, projects=projects, days=days)
+        rows, errors = parse_week(request.POST, projects=projects, days=days, activities=activities)
         if not errors:
             try:
                 services.week_save(actor=request.user, employee=employee, rows=rows)
@@ -226,7 +250,7 @@ def week(request):
             "days": days,
             "today": today,
             "grid": grid,
-            "projects": list(projects.values()),
+            "choices": _week_choices(projects, activities),
             "errors": errors,
             "previous_week": (monday - dt.timedelta(days=7)).isoformat(),
             "next_week": (monday + dt.timedelta(days=7)).isoformat(),
@@ -238,6 +262,25 @@ def week(request):
     )
 
 
+def _week_choices(projects: dict, activities: dict) -> list[tuple[str, str]]:
+    """(value, label) of each project, followed by each of its activities."""
+    per_project: dict[int, list] = {}
+    for activity in activities.values():
+        per_project.setdefault(activity.project_id, []).append(activity)
+    choices = []
+    for project in projects.values():
+        label = f"{project} · {project.customer.name}"
+        choices.append((week_choice(project), label))
+        for activity in per_project.get(project.pk, []):
+            choices.append(
+                (
+                    week_choice(project, activity),
+                    f"{project} – {activity} · {project.customer.name}",
+                )
+            )
+    return choices
+
+
 def _grid(rows, days, posted) -> list[dict]:
     """The rows of the form: the saved ones, then blank ones to add projects. After a refused
     save the typed values are shown again."""
@@ -247,6 +290,8 @@ def _grid(rows, days, posted) -> list[dict]:
             {
                 "index": index,
                 "project": row.project,
+                "activity": row.activity,
+                "choice": week_choice(row.project, row.activity),
                 "description": row.description,
                 "billable": row.billable,
                 "cells": [
@@ -353,3 +398,45 @@ def hours_import(request):
             context["token"] = token
         return render(request, "projects/import.html", context, status=200 if result.ok else 422)
     return render(request, "projects/import.html", context)
+
+
+# Approvals across projects --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def approvals(request):
+    """The open hours and expenses of the projects the user approves (finance: all), one row
+    per project and employee; chosen rows are approved in one go."""
+    if request.method == "POST":
+        keys = request.POST.getlist("shown" if request.POST.get("all") == "1" else "groups")
+        if not keys:
+            messages.error(request, _("Choose the hours or expenses to approve."))
+            return redirect(request.get_full_path())
+        try:
+            hours, expenses = services.open_work_approve(actor=request.user, keys=keys[:1000])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("%(hours)s time entries and %(expenses)s expense(s) approved.")
+                % {"hours": hours, "expenses": expenses},
+            )
+        return redirect(request.get_full_path())
+    per_page = selectors.APPROVAL_GROUPS_PER_PAGE
+    # One grouped query each, read whole (groups are few) and paged here: a paginated
+    # queryset would scan the open entries twice, for the count and for the page.
+    hours = list(selectors.approval_groups(request.user, kind="hours"))
+    hours_page = Paginator(hours, per_page).get_page(request.GET.get("page"))
+    expenses = list(selectors.approval_groups(request.user, kind="expenses"))
+    expenses_page = Paginator(expenses, per_page).get_page(request.GET.get("epage"))
+    return render(
+        request,
+        "projects/approvals.html",
+        {
+            "hours_page": hours_page,
+            "hour_groups": selectors.approval_rows(hours_page.object_list, kind="hours"),
+            "expenses_page": expenses_page,
+            "expense_groups": selectors.approval_rows(expenses_page.object_list, kind="expenses"),
+        },
+    )

@@ -1,8 +1,9 @@
 """An offer from compose to invoice: a co-worker composes an offer with an optional line and
 sends it; the customer opens the e-mailed link in a browser of their own (no sign-in), chooses
 the optional line and accepts; the firm sees the project the offer became, registers hours in
-the weekly grid, approves them, and finance invoices the project: the hours at the offer's rate
-and the chosen fixed-price line as a milestone."""
+the weekly grid on the offer's hourly activity, approves them on the approvals page and sees
+them against the activity's budget, and finance invoices the project: the hours at the
+activity's rate and the chosen fixed-price line as a milestone."""
 
 import re
 
@@ -78,15 +79,31 @@ def test_compose_send_accept_online_with_an_option_and_invoice_the_project(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ny nettside")
     expect(page.get_by_test_id("project-remaining")).to_contain_text(re.compile(r"17\s000"))
 
-    # Hours in the weekly grid, approved by the project manager (who made the offer).
+    # Hours in the weekly grid on the offer's hourly activity, approved by the project
+    # manager (who made the offer) on the approvals page; the project page shows them against
+    # the activity's budget.
     project = offer.project
+    design = project.activities.get(name="Design og workshops")
     page.goto("/projects/hours/")
-    page.locator("#row-0-project").select_option(str(project.pk))
+    page.locator("#row-0-project").select_option(
+        label=f"{project} – Design og workshops · {customer.name}"
+    )
     page.locator(f"#row-0-day-{timezone.localdate().weekday()}").fill("6")
     page.get_by_role("button", name=t("Save week")).click()
+    expect(page.locator("[data-activity]").first).to_have_text("Design og workshops")
+    page.goto("/projects/")
+    page.get_by_role("link", name=t("Approvals")).click()
+    hours = page.locator("[data-approval-hours]")
+    expect(hours).to_contain_text(str(project))
+    hours.get_by_role("checkbox").check()
+    page.get_by_role("button", name=t("Approve selected")).click()
+    expect(page.get_by_text(t("No hours wait for your approval."))).to_be_visible()
     page.goto(f"/projects/{project.pk}/")
-    page.get_by_role("button", name=t("Approve all open hours")).click()
     expect(page.locator("[data-approved-hours]")).to_contain_text("6")
+    budget = page.locator('[data-budget] tr[data-activity="Design og workshops"]')
+    expect(budget.locator("[data-registered-hours]")).to_have_text(re.compile(r"6,00"))
+    expect(budget.locator("[data-remaining-hours]")).to_have_text(re.compile(r"4,00"))
+    assert design.time_entries.count() == 1
 
     # Finance invoices the project: 6 h at the offer's 1 200 kr and the "Logo" milestone.
     page.get_by_role("button", name=t("Sign out")).click()

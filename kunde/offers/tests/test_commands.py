@@ -25,3 +25,16 @@ def test_offers_expire_command(sent_offer, capsys):
     assert "1 offer(s) expired." in capsys.readouterr().out
     sent_offer.refresh_from_db()
     assert sent_offer.status == "expired"
+
+
+def test_the_workers_housekeeping_expires_offers_without_cron(sent_offer):
+    from kunde.jobs.services import jobs_housekeeping
+
+    assert jobs_housekeeping()["offers_expired"] == 0
+    Offer.objects.filter(pk=sent_offer.pk).update(
+        valid_until=sent_offer.issue_date - timedelta(days=1)
+    )
+    assert jobs_housekeeping()["offers_expired"] == 1
+    sent_offer.refresh_from_db()
+    assert sent_offer.status == "expired"
+    assert jobs_housekeeping()["offers_expired"] == 0

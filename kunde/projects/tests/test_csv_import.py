@@ -171,3 +171,28 @@ def test_a_token_of_another_user_is_not_found(client_for, finance, manager, proj
 
 def test_a_reader_may_not_open_the_import(client_for, reader):
     assert client_for(reader).get("/projects/import/").status_code == 403
+
+
+def test_an_activity_column_puts_hours_on_the_projects_activity(finance, project):
+    design = services.activity_create(
+        actor=finance, project=project, name="Design", rate_ore=150000
+    )
+    header = "date,employee,project,hours,description,billable,activity\n"
+    data = csv(
+        f"{DAY.isoformat()},frida,{project.number},1,Skisser,yes,design",
+        f"{DAY.isoformat()},frida,{project.number},2,Annet,yes,",
+        header=header,
+    )
+    result = time_entries_import(actor=finance, data=data)
+    assert result.ok, result.errors
+    rows = set(TimeEntry.objects.values_list("activity_id", "minutes", "sales_rate_ore"))
+    assert rows == {(design.pk, 60, 150000), (None, 120, project.hourly_rate_ore)}
+
+
+def test_an_unknown_activity_refuses_the_file(finance, project):
+    header = "date,employee,project,hours,description,billable,activity\n"
+    data = csv(f"{DAY.isoformat()},frida,{project.number},1,X,yes,Nope", header=header)
+    result = time_entries_import(actor=finance, data=data)
+    assert not result.ok
+    assert "has no activity “Nope”" in result.errors[0][1]
+    assert not TimeEntry.objects.exists()

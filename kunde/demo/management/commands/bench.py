@@ -59,7 +59,8 @@ class Command(BaseCommand):
             "--projects",
             action="store_true",
             help="Only the projects figures: the CSV import of 100,000 time entries (10,000 "
-            "with --quick) and an invoice draft from 10,000 approved hours; rolled back after.",
+            "with --quick), the approvals page over those open hours and an invoice draft from "
+            "10,000 approved hours; rolled back after.",
         )
         parser.add_argument(
             "--offers",
