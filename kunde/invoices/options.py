@@ -157,3 +157,23 @@ class RateBook:
         ]
         # Project rates first, then the most recent validity start.
         return max(valid)[2] if valid else None
+
+
+def hour_price_ore(
+    *,
+    rates: RateBook,
+    offer_rate: int | None,
+    employee_id: int,
+    day: date,
+    project_id: int,
+    own_rate_ore: int,
+) -> int:
+    """The price per hour of a time entry on an invoice draft from hours: the rate of the
+    project's accepted offer, else the agreed rate on the entry's day, else the entry's own rate
+    (set when it was registered). The key statistics value hours not yet invoiced with this
+    same function, so the tab and the draft agree."""
+    return (
+        offer_rate
+        or rates.rate_ore(employee_id=employee_id, on=day, project_id=project_id)
+        or own_rate_ore
+    )

@@ -11,7 +11,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kunde.invoices.models import HourLines, InvoiceLine
-from kunde.invoices.options import EffectiveOptions, RateBook, effective_options_of_projects
+from kunde.invoices.options import (
+    EffectiveOptions,
+    RateBook,
+    effective_options_of_projects,
+    hour_price_ore,
+)
 from kunde.invoices.services.lines import build_line
 from kunde.lib.vat import line_net_ore
 from kunde.offers.invoicing import due_milestones, offer_hour_rates
@@ -125,10 +130,13 @@ def _project_work(
     groups: dict[tuple, list[TimeEntry]] = {}
     per_employee: dict[tuple, EmployeeHours] = {}
     for entry in entries:
-        rate = (
-            offer_rate
-            or rates.rate_ore(employee_id=entry.employee_id, on=entry.date, project_id=project.pk)
-            or entry.sales_rate_ore
+        rate = hour_price_ore(
+            rates=rates,
+            offer_rate=offer_rate,
+            employee_id=entry.employee_id,
+            day=entry.date,
+            project_id=project.pk,
+            own_rate_ore=entry.sales_rate_ore,
         )
         groups.setdefault((*_hour_group(entry, grouping), rate), []).append(entry)
         hours = per_employee.setdefault(

@@ -53,6 +53,7 @@ from kunde.offers.selectors import remaining_by_project
 from kunde.payments.models import Payment, PaymentMethod
 from kunde.payments.selectors import with_open_ore
 from kunde.projects.models import Expense, TimeEntry
+from kunde.stats import summary
 from kunde.stats.periods import Period
 
 # Money that is not money received: a write-off closes an invoice without a payment, and moving
@@ -499,48 +500,43 @@ def _outstanding(scope: Scope, stats: Statistics) -> None:
     stats.overdue_ore = stats.outstanding_ore - by_age["not_due"]
 
 
+def hour_rows(scope: Scope) -> list:
+    """The hours of the scope summed per project, month, employee and flags: whole months from
+    the hours summary (`stats.summary`), months cut by the period's edges from the entries."""
+    where = Q(project__customer_id=scope.customer_id)
+    if scope.project_id:
+        where &= Q(project_id=scope.project_id)
+    return summary.hour_rows(scope.period.start, scope.period.end, where)
+
+
 def _hours(scope: Scope, stats: Statistics, month, projects: dict) -> None:
-    """One scan of the time entries, grouped by month, employee and project (the employees'
-    names in a second, small query)."""
-    rows = (
-        time_entries(scope)
-        .order_by()
-        .values("employee_id", "project_id", m=MonthStart("date"))
-        .annotate(
-            total_minutes=Sum("minutes"),
-            billable_minutes=Sum("minutes", filter=Q(billable=True)),
-            invoiced=Sum("minutes", filter=ON_ISSUED),
-            invoiced_value=Sum(INVOICED_VALUE, filter=ON_ISSUED),
-            invoiced_cost=Sum(COST, filter=ON_ISSUED),
-            uninvoiced=Sum("minutes", filter=UNINVOICED),
-            uninvoiced_value=Sum(SALES, filter=UNINVOICED),
-            value=Sum(SALES),
-            cost=Sum(COST),
-        )
-    )
+    """The hours summary's rows of the scope, added up by month, employee and project (the
+    employees' names in a second, small query)."""
     employees: dict[int, Employee] = {}
     by_month_employee = defaultdict(int)
-    for row in rows:
-        pk = row["employee_id"]
+    for row in hour_rows(scope):
+        pk, minutes, cost = row.employee_id, row.minutes, row.cost_ore
         employee = employees.setdefault(pk, Employee(pk, ""))
-        minutes, cost = _int(row["total_minutes"]), _int(row["cost"])
-        project = _project_row(projects, row["project_id"])
+        project = _project_row(projects, row.project_id)
         project.minutes += minutes
         project.hours_cost_ore += cost
         employee.minutes += minutes
-        employee.value_ore += _int(row["value"])
+        employee.value_ore += row.sales_value_ore
         employee.cost_ore += cost
-        by_month_employee[row["m"], pk] += minutes
-        month(row["m"]).minutes += minutes
-        month(row["m"]).cost_ore += cost
+        by_month_employee[row.month, pk] += minutes
+        month(row.month).minutes += minutes
+        month(row.month).cost_ore += cost
         stats.hours_registered_minutes += minutes
-        stats.hours_billable_minutes += _int(row["billable_minutes"])
-        stats.hours_invoiced_minutes += _int(row["invoiced"])
-        stats.hours_invoiced_value_ore += _int(row["invoiced_value"])
-        stats.hours_invoiced_cost_ore += _int(row["invoiced_cost"])
-        stats.hours_uninvoiced_minutes += _int(row["uninvoiced"])
-        stats.hours_uninvoiced_value_ore += _int(row["uninvoiced_value"])
         stats.hours_cost_ore += cost
+        if row.billable:
+            stats.hours_billable_minutes += minutes
+        if row.invoiced:
+            stats.hours_invoiced_minutes += minutes
+            stats.hours_invoiced_value_ore += row.price_value_ore
+            stats.hours_invoiced_cost_ore += cost
+        elif row.billable:
+            stats.hours_uninvoiced_minutes += minutes
+            stats.hours_uninvoiced_value_ore += row.price_value_ore
     if employees:
         names = User.objects.filter(pk__in=employees).values_list(
             "pk", "first_name", "last_name", "username"
@@ -589,13 +585,13 @@ def period_summary(scope: Scope) -> Summary:
     """The headline figures of a period, for the comparison with the previous one (4 queries)."""
     invoiced = invoices(scope).order_by().aggregate(s=Sum("net_ore"))["s"]
     paid = payments(scope).order_by().aggregate(s=Sum("amount_ore"))["s"]
-    hours = time_entries(scope).order_by().aggregate(total_minutes=Sum("minutes"), cost=Sum(COST))
+    hours = hour_rows(scope)
     expense = expenses(scope).order_by().aggregate(s=Sum("cost_ore"))["s"]
     return Summary(
         _int(invoiced),
         _int(paid),
-        _int(hours["total_minutes"]),
-        _int(hours["cost"]) + _int(expense),
+        sum(row.minutes for row in hours),
+        sum(row.cost_ore for row in hours) + _int(expense),
     )
 
 

@@ -1,0 +1,311 @@
+"""The hours summary (`HoursSummary`): time entries summed per project, month, employee and
+flags, kept up to date by the services that change time entries, in their transaction.
+
+The services call one of three functions:
+- `hours_added(ids)` after creating entries;
+- `hours_inserted(rows)` after the CSV import's plain inserts (its rows, not ids);
+- `hours_changing(entries)` around any other change (update, delete, approve, invoice issued,
+  hours given back by a credit note): the entries' rows are taken out of the summary before
+  and put back, as they are then, after.
+`hours_repriced(customer_ids)` values again the hours not yet invoiced of those customers' projects
+after their agreed rates or accepted offers change, or a merge moves projects; `summary_rebuild`
+makes the whole table again (`kunde stats-rebuild`: for existing data and as a repair).
+
+Each change is one INSERT … ON CONFLICT DO UPDATE that adds to the row, so that two
+transactions changing hours of the same month do not lose each other's sums; rows that reach
+zero entries are deleted."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from django.db import connection, transaction
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+
+from kunde.invoices.models import InvoiceStatus
+from kunde.invoices.options import RateBook, hour_price_ore
+from kunde.offers.invoicing import offer_hour_rates
+from kunde.projects.models import Project, TimeEntry
+from kunde.stats.models import HoursSummary
+
+ON_ISSUED = Q(invoice_line__invoice__status=InvoiceStatus.ISSUED)
+
+
+class Fact(NamedTuple):
+    """What the summary needs of one time entry."""
+
+    project_id: int
+    customer_id: int
+    employee_id: int
+    date: date
+    minutes: int
+    billable: bool
+    approved: bool
+    invoiced: bool
+    line_price_ore: int | None
+    sales_rate_ore: int
+    cost_rate_ore: int
+
+
+def value_ore(minutes: int, rate_ore: int) -> int:
+    """minutes × rate ÷ 60, rounded half up to whole øre (as `selectors._value` in SQL)."""
+    return (minutes * rate_ore + 30) // 60
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+class HourPrices:
+    """The draft's price of hours not yet invoiced (`hour_price_ore`), with each customer's
+    agreed rates and the projects' accepted offers loaded once."""
+
+    def __init__(self, project_ids: Iterable[int]):
+        self._offers = offer_hour_rates(set(project_ids))
+        self._books: dict[int, RateBook] = {}
+
+    def price_ore(self, fact: Fact) -> int:
+        book = self._books.get(fact.customer_id)
+        if book is None:
+            book = self._books[fact.customer_id] = RateBook(
+                customer=fact.customer_id, every_project=True
+            )
+        return hour_price_ore(
+            rates=book,
+            offer_rate=self._offers.get(fact.project_id),
+            employee_id=fact.employee_id,
+            day=fact.date,
+            project_id=fact.project_id,
+            own_rate_ore=fact.sales_rate_ore,
+        )
+
+
+# Totals of a key: entries, minutes, sales value, price value, cost.
+ENTRIES, MINUTES, SALES, PRICE, COST = range(5)
+
+
+def summarise(facts: list[Fact]) -> dict[tuple, list[int]]:
+    """The summary rows of these entries: {(project, month, employee, billable, invoiced,
+    approved): [entries, minutes, sales value, price value, cost]}."""
+    prices = HourPrices({f.project_id for f in facts if not f.invoiced})
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for f in facts:
+        key = (f.project_id, month_of(f.date), f.employee_id, f.billable, f.invoiced, f.approved)
+        price = f.line_price_ore if f.invoiced else prices.price_ore(f)
+        row = totals[key]
+        row[ENTRIES] += 1
+        row[MINUTES] += f.minutes
+        row[SALES] += value_ore(f.minutes, f.sales_rate_ore)
+        row[PRICE] += value_ore(f.minutes, price or 0)
+        row[COST] += value_ore(f.minutes, f.cost_rate_ore)
+    return dict(totals)
+
+
+def facts(entries: QuerySet) -> list[Fact]:
+    """The facts of the entries, as they are in the database now (one query)."""
+    rows = (
+        entries.order_by()
+        .annotate(
+            _invoiced=Case(
+                When(ON_ISSUED, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+        .values_list(
+            "project_id",
+            "project__customer_id",
+            "employee_id",
+            "date",
+            "minutes",
+            "billable",
+            "approved",
+            "_invoiced",
+            "invoice_line__unit_price_ore",
+            "sales_rate_ore",
+            "cost_rate_ore",
+        )
+    )
+    return [Fact(*row[:7], bool(row[7]), *row[8:]) for row in rows]
+
+
+_TABLE = HoursSummary._meta.db_table
+_KEY = ("project_id", "month", "employee_id", "billable", "invoiced", "approved")
+_SUMS = ("entries", "minutes", "sales_value_ore", "price_value_ore", "cost_ore")
+
+
+def _apply(totals: dict[tuple, list[int]], sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) these totals, in one statement per 500 rows."""
+    if not totals:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in (*_KEY, *_SUMS))
+    updates = ", ".join(
+        f"{quote(c)} = {quote(_TABLE)}.{quote(c)} + excluded.{quote(c)}" for c in _SUMS
+    )
+    adapt = connection.ops.adapt_datefield_value
+    rows = [
+        (key[0], adapt(key[1]), *key[2:], *(sign * v for v in sums)) for key, sums in totals.items()
+    ]
+    placeholders = "(" + ", ".join(["%s"] * len(columns.split(", "))) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            batch = rows[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {quote(_TABLE)} ({columns}) VALUES "
+                f"{', '.join([placeholders] * len(batch))} "
+                f"ON CONFLICT ({', '.join(quote(c) for c in _KEY)}) DO UPDATE SET {updates}",
+                [value for row in batch for value in row],
+            )
+    if sign < 0:
+        HoursSummary.objects.filter(
+            project_id__in={key[0] for key in totals}, entries__lte=0
+        ).delete()
+
+
+def hours_added(ids: Iterable[int]) -> None:
+    """After time entries were created."""
+    _apply(summarise(facts(TimeEntry.objects.filter(pk__in=list(ids)))), 1)
+
+
+def hours_inserted(rows: Iterable[tuple]) -> None:
+    """After the CSV import inserted new entries (not approved, not invoiced): rows of (project,
+    employee, date, minutes, description, billable, approved, cost rate, sales rate)."""
+    rows = list(rows)
+    customers = dict(
+        Project.objects.filter(pk__in={row[0] for row in rows}).values_list("pk", "customer_id")
+    )
+    _apply(
+        summarise(
+            [
+                Fact(
+                    project,
+                    customers[project],
+                    employee,
+                    day,
+                    minutes,
+                    billable,
+                    approved,
+                    False,
+                    None,
+                    sales,
+                    cost,
+                )
+                for project, employee, day, minutes, _text, billable, approved, cost, sales in rows
+            ]
+        ),
+        1,
+    )
+
+
+@contextmanager
+def hours_changing(entries: QuerySet | Iterable[int]):
+    """Around a change to these time entries (a queryset, read once before, or ids)."""
+    ids = list(entries.values_list("pk", flat=True) if isinstance(entries, QuerySet) else entries)
+    _apply(summarise(facts(TimeEntry.objects.filter(pk__in=ids))), -1)
+    yield
+    _apply(summarise(facts(TimeEntry.objects.filter(pk__in=ids))), 1)
+
+
+def hours_repriced(customer_ids: Iterable[int]) -> None:
+    """Value again the hours not yet invoiced on these customers' projects (after a change of
+    agreed rates or accepted offers, or a merge)."""
+    projects = list(
+        Project.objects.filter(customer_id__in=list(customer_ids)).values_list("pk", flat=True)
+    )
+    HoursSummary.objects.filter(project_id__in=projects, invoiced=False).delete()
+    entries = TimeEntry.objects.filter(project_id__in=projects).exclude(ON_ISSUED)
+    _apply(summarise(facts(entries)), 1)
+
+
+@transaction.atomic
+def summary_rebuild(*, chunk: int = 200) -> int:
+    """The whole summary again from the time entries, a few projects at a time (so memory stays
+    small); returns the number of rows."""
+    HoursSummary.objects.all().delete()
+    projects = list(
+        TimeEntry.objects.order_by("project_id").values_list("project_id", flat=True).distinct()
+    )
+    for start in range(0, len(projects), chunk):
+        part = projects[start : start + chunk]
+        _apply(summarise(facts(TimeEntry.objects.filter(project_id__in=part))), 1)
+    return HoursSummary.objects.count()
+
+
+def summary_rows(project_ids: Iterable[int] | None = None) -> dict[tuple, tuple]:
+    """The table as {key: sums} (for the tests and the repair check)."""
+    qs = HoursSummary.objects.all()
+    if project_ids is not None:
+        qs = qs.filter(project_id__in=list(project_ids))
+    return {row[:6]: row[6:] for row in qs.values_list(*_KEY, *_SUMS)}
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+class HourRow(NamedTuple):
+    project_id: int
+    customer_id: int
+    month: date
+    employee_id: int
+    billable: bool
+    invoiced: bool
+    approved: bool
+    entries: int
+    minutes: int
+    sales_value_ore: int
+    price_value_ore: int
+    cost_ore: int
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def _split(start: date | None, end: date | None):
+    """The whole months of the period (first and last month, None: open) and the day ranges at
+    its edges that cover only part of a month."""
+    edges = []
+    first = start
+    if start is not None and start.day != 1:
+        edge_end = min(_next_month(start) - timedelta(days=1), end) if end else None
+        edges.append((start, edge_end or _next_month(start) - timedelta(days=1)))
+        first = _next_month(start)
+    last = end
+    if end is not None and (_next_month(end) - timedelta(days=1)) != end:
+        edge_start = month_of(end)
+        if first is None or edge_start >= first:
+            edges.append((edge_start, end))
+        last = edge_start - timedelta(days=1)
+    whole = first is None or last is None or first <= last
+    return (first, last and month_of(last)) if whole else None, edges
+
+
+def hour_rows(start: date | None, end: date | None, where: Q | None = None) -> list[HourRow]:
+    """The summary's rows of the days from `start` to `end` (None: open), filtered by `where`
+    (on `project`, as time entries and the summary both have it): whole months from the
+    summary, the days of a month cut by the period's edges from the time entries themselves."""
+    where = where or Q()
+    months, edges = _split(start, end)
+    rows = []
+    if months is not None:
+        first, last = months
+        qs = HoursSummary.objects.filter(where)
+        if first is not None:
+            qs = qs.filter(month__gte=first)
+        if last is not None:
+            qs = qs.filter(month__lte=last)
+        rows = [
+            HourRow(*row)
+            for row in qs.order_by().values_list(
+                "project_id", "project__customer_id", *_KEY[1:], *_SUMS
+            )
+        ]
+    for day_from, day_to in edges:
+        edge = facts(TimeEntry.objects.filter(where, date__gte=day_from, date__lte=day_to))
+        customers = {f.project_id: f.customer_id for f in edge}
+        rows += [
+            HourRow(key[0], customers[key[0]], *key[1:], *sums)
+            for key, sums in summarise(edge).items()
+        ]
+    return rows
