@@ -31,6 +31,7 @@ from kunde.offers.models import (
 )
 from kunde.offers.totals import offer_totals
 from kunde.projects.models import Project
+from kunde.stats.summary import hours_repriced
 
 HEADER_FIELDS = [
     "contact",
@@ -498,6 +499,8 @@ def offer_accept(
         offer.project = project or _new_project(offer, lines)
         offer.save()
         _make_milestones(offer, lines, today)
+        # Hours on the project are now invoiced at the offer's rate.
+        hours_repriced([offer.customer_id])
         log_activity(
             customer=offer.customer,
             actor=actor,

@@ -27,7 +27,9 @@ from kunde.invoices.models import Invoice
 from kunde.payments.models import Payment
 from kunde.projects.models import Expense, Project, TimeEntry
 from kunde.stats import selectors
+from kunde.stats.models import HoursSummary
 from kunde.stats.periods import Period
+from kunde.stats.summary import summary_rebuild
 
 TIME_ENTRIES_ON_LARGE_CUSTOMER = 200_000
 GOAL_MS = 60
@@ -41,6 +43,9 @@ def bench_stats_ensure(*, entries: int = TIME_ENTRIES_ON_LARGE_CUSTOMER, log=pri
     customer = _large_customer()
     have = TimeEntry.objects.filter(project__customer=customer).count()
     if have >= entries:
+        if not HoursSummary.objects.exists():
+            log("Building the hours summary ...")
+            summary_rebuild()
         return
     log(f"Adding {entries - have:,} time entries to {customer.name} ...")
     rng = random.Random(1)
@@ -78,6 +83,8 @@ def bench_stats_ensure(*, entries: int = TIME_ENTRIES_ON_LARGE_CUSTOMER, log=pri
             for _ in range(500)
         ]
     )
+    log("Building the hours summary ...")
+    summary_rebuild()
 
 
 def _sql_floor(customer_id: int) -> Callable[[], list]:

@@ -34,10 +34,10 @@ from django.db.models import (
     BigIntegerField,
     Count,
     DateField,
-    DurationField,
     ExpressionWrapper,
     F,
     Func,
+    IntegerField,
     Q,
     QuerySet,
     Sum,
@@ -175,6 +175,24 @@ class MonthStart(Func):
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(
             compiler, connection, template="(substr(%(expressions)s, 1, 8) || '01')", **extra
+        )
+
+
+class DaysBetween(Func):
+    """Whole days from the second date to the first, in SQL (Django's date difference is a
+    Python function per row on SQLite)."""
+
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS integer)",
+            arg_joiner=") - julianday(",
+            **extra,
         )
 
 
@@ -448,7 +466,7 @@ def _payments(scope: Scope, stats: Statistics, month) -> None:
 
 def _days_to_pay(scope: Scope, stats: Statistics) -> None:
     """Weighted by amount, over money received on invoices (positive rows, no credit moved)."""
-    days = ExpressionWrapper(F("date") - F("invoice__issue_date"), output_field=DurationField())
+    days = DaysBetween("date", "invoice__issue_date")
     rows = (
         payments(scope)
         .filter(invoice__isnull=False, amount_ore__gt=0)
@@ -464,7 +482,7 @@ def _days_to_pay(scope: Scope, stats: Statistics) -> None:
             ),
         )
     )
-    groups = sorted((row["days"].days, _int(row["amount"]), _int(row["late"])) for row in rows)
+    groups = sorted((row["days"], _int(row["amount"]), _int(row["late"])) for row in rows)
     total = sum(amount for _days, amount, _late in groups)
     if not total:
         return
@@ -500,13 +518,12 @@ def _outstanding(scope: Scope, stats: Statistics) -> None:
     stats.overdue_ore = stats.outstanding_ore - by_age["not_due"]
 
 
-def hour_rows(scope: Scope) -> list:
-    """The hours of the scope summed per project, month, employee and flags: whole months from
-    the hours summary (`stats.summary`), months cut by the period's edges from the entries."""
+def hour_totals(scope: Scope, by: tuple[str, ...]) -> list[dict]:
+    """The hours of the scope summed by `by` (`stats.summary.hour_totals`)."""
     where = Q(project__customer_id=scope.customer_id)
     if scope.project_id:
         where &= Q(project_id=scope.project_id)
-    return summary.hour_rows(scope.period.start, scope.period.end, where)
+    return summary.hour_totals(scope.period.start, scope.period.end, where, by=by)
 
 
 def _hours(scope: Scope, stats: Statistics, month, projects: dict) -> None:
@@ -514,29 +531,30 @@ def _hours(scope: Scope, stats: Statistics, month, projects: dict) -> None:
     employees' names in a second, small query)."""
     employees: dict[int, Employee] = {}
     by_month_employee = defaultdict(int)
-    for row in hour_rows(scope):
-        pk, minutes, cost = row.employee_id, row.minutes, row.cost_ore
+    for row in hour_totals(scope, ("month", "employee_id", "billable", "invoiced")):
+        pk, minutes, cost = row["employee_id"], row["minutes"], row["cost_ore"]
         employee = employees.setdefault(pk, Employee(pk, ""))
-        project = _project_row(projects, row.project_id)
-        project.minutes += minutes
-        project.hours_cost_ore += cost
         employee.minutes += minutes
-        employee.value_ore += row.sales_value_ore
+        employee.value_ore += row["sales_value_ore"]
         employee.cost_ore += cost
-        by_month_employee[row.month, pk] += minutes
-        month(row.month).minutes += minutes
-        month(row.month).cost_ore += cost
+        by_month_employee[row["month"], pk] += minutes
+        month(row["month"]).minutes += minutes
+        month(row["month"]).cost_ore += cost
         stats.hours_registered_minutes += minutes
         stats.hours_cost_ore += cost
-        if row.billable:
+        if row["billable"]:
             stats.hours_billable_minutes += minutes
-        if row.invoiced:
+        if row["invoiced"]:
             stats.hours_invoiced_minutes += minutes
-            stats.hours_invoiced_value_ore += row.price_value_ore
+            stats.hours_invoiced_value_ore += row["price_value_ore"]
             stats.hours_invoiced_cost_ore += cost
-        elif row.billable:
+        elif row["billable"]:
             stats.hours_uninvoiced_minutes += minutes
-            stats.hours_uninvoiced_value_ore += row.price_value_ore
+            stats.hours_uninvoiced_value_ore += row["price_value_ore"]
+    for row in hour_totals(scope, ("project_id",)):
+        project = _project_row(projects, row["project_id"])
+        project.minutes += row["minutes"]
+        project.hours_cost_ore += row["cost_ore"]
     if employees:
         names = User.objects.filter(pk__in=employees).values_list(
             "pk", "first_name", "last_name", "username"
@@ -585,13 +603,13 @@ def period_summary(scope: Scope) -> Summary:
     """The headline figures of a period, for the comparison with the previous one (4 queries)."""
     invoiced = invoices(scope).order_by().aggregate(s=Sum("net_ore"))["s"]
     paid = payments(scope).order_by().aggregate(s=Sum("amount_ore"))["s"]
-    hours = hour_rows(scope)
+    [hours] = hour_totals(scope, ()) or [{"minutes": 0, "cost_ore": 0}]
     expense = expenses(scope).order_by().aggregate(s=Sum("cost_ore"))["s"]
     return Summary(
         _int(invoiced),
         _int(paid),
-        sum(row.minutes for row in hours),
-        sum(row.cost_ore for row in hours) + _int(expense),
+        hours["minutes"],
+        hours["cost_ore"] + _int(expense),
     )
 
 

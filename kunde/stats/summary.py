@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Sum, Value, When
 
 from kunde.invoices.models import InvoiceStatus
 from kunde.invoices.options import RateBook, hour_price_ore
@@ -281,13 +281,23 @@ def _split(start: date | None, end: date | None):
     return (first, last and month_of(last)) if whole else None, edges
 
 
-def hour_rows(start: date | None, end: date | None, where: Q | None = None) -> list[HourRow]:
-    """The summary's rows of the days from `start` to `end` (None: open), filtered by `where`
-    (on `project`, as time entries and the summary both have it): whole months from the
-    summary, the days of a month cut by the period's edges from the time entries themselves."""
+def hour_totals(
+    start: date | None, end: date | None, where: Q | None = None, *, by: tuple[str, ...] = ()
+) -> list[dict]:
+    """The hours of the days from `start` to `end` (None: open), filtered by `where` (on
+    `project`, as time entries and the summary both have it), summed by the fields `by` (of
+    HourRow: project_id, customer_id, month, employee_id, billable, invoiced, approved): whole
+    months from the summary, grouped in SQL; the days of a month cut by the period's edges from
+    the time entries themselves. Each dict has the `by` fields and the sums."""
     where = where or Q()
     months, edges = _split(start, end)
-    rows = []
+    totals: dict[tuple, dict] = {}
+
+    def add(key: tuple, sums) -> None:
+        row = totals.setdefault(key, {**dict(zip(by, key, strict=True)), **dict.fromkeys(_SUMS, 0)})
+        for name, value in zip(_SUMS, sums, strict=True):
+            row[name] += int(value or 0)
+
     if months is not None:
         first, last = months
         qs = HoursSummary.objects.filter(where)
@@ -295,17 +305,21 @@ def hour_rows(start: date | None, end: date | None, where: Q | None = None) -> l
             qs = qs.filter(month__gte=first)
         if last is not None:
             qs = qs.filter(month__lte=last)
-        rows = [
-            HourRow(*row)
-            for row in qs.order_by().values_list(
-                "project_id", "project__customer_id", *_KEY[1:], *_SUMS
-            )
-        ]
+        sums = {f"s_{name}": Sum(name) for name in _SUMS}
+        if not by:
+            rows = [qs.aggregate(**sums)]
+        else:
+            keys = {
+                f"k_{name}": F("project__customer_id" if name == "customer_id" else name)
+                for name in by
+            }
+            rows = qs.order_by().values(**keys).annotate(**sums)
+        for row in rows:
+            add(tuple(row[f"k_{n}"] for n in by), [row[f"s_{name}"] for name in _SUMS])
     for day_from, day_to in edges:
         edge = facts(TimeEntry.objects.filter(where, date__gte=day_from, date__lte=day_to))
         customers = {f.project_id: f.customer_id for f in edge}
-        rows += [
-            HourRow(key[0], customers[key[0]], *key[1:], *sums)
-            for key, sums in summarise(edge).items()
-        ]
-    return rows
+        for key, sums in summarise(edge).items():
+            row = HourRow(key[0], customers[key[0]], *key[1:], *sums)
+            add(tuple(getattr(row, n) for n in by), sums)
+    return list(totals.values())
