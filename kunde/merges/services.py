@@ -219,8 +219,8 @@ def customer_merge(
             resolved=resolved,
         )
         _log_both(record, actor, "customer.merged_in", "customer.merged_away")
-        # The moved projects now take the survivor's agreed rates.
-        hours_repriced([survivor.pk])
+        # The moved projects now take the survivor's agreed rates and add to its hours.
+        hours_repriced([survivor.pk, merged.pk])
     return record
 
 

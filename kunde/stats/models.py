@@ -40,3 +40,54 @@ class HoursSummary(models.Model):
 
     def __str__(self):
         return f"{self.project_id} {self.employee_id} {self.month}: {self.minutes} min"
+
+
+class CustomerHours(models.Model):
+    """`HoursSummary` added up per customer, month, employee, billable and invoiced: what the
+    tab of a whole customer and the ranking read (a customer with 120 projects has a hundred
+    times fewer of these rows). Kept with it by `stats.summary`."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField()
+    billable = models.BooleanField()
+    invoiced = models.BooleanField()
+    entries = models.BigIntegerField(default=0)
+    minutes = models.BigIntegerField(default=0)
+    sales_value_ore = models.BigIntegerField(default=0)
+    price_value_ore = models.BigIntegerField(default=0)
+    cost_ore = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "month", "employee", "billable", "invoiced"],
+                name="customer_hours_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.employee_id} {self.month}: {self.minutes} min"
+
+
+class ProjectHours(models.Model):
+    """`HoursSummary` added up per project and month: the tab's hours per project (a project
+    has a few hundred times fewer of these rows than time entries). Kept with it."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    entries = models.BigIntegerField(default=0)
+    minutes = models.BigIntegerField(default=0)
+    sales_value_ore = models.BigIntegerField(default=0)
+    price_value_ore = models.BigIntegerField(default=0)
+    cost_ore = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "month"], name="project_hours_key")
+        ]
+
+    def __str__(self):
+        return f"{self.project_id} {self.month}: {self.minutes} min"

@@ -99,7 +99,9 @@ def customer_ranking(
     )
     for r in invoiced:
         row(r["customer_id"]).invoiced_ore += selectors._int(r["net"])
-    hours = summary.hour_totals(period.start, period.end, project_q, by=("customer_id", "invoiced"))
+    hours = summary.hour_totals(
+        period.start, period.end, project_q, customers=scope_q, by=("customer_id", "invoiced")
+    )
     for r in hours:
         ranked = row(r["customer_id"])
         ranked.cost_ore += r["cost_ore"]

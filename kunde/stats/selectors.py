@@ -521,9 +521,14 @@ def _outstanding(scope: Scope, stats: Statistics) -> None:
 def hour_totals(scope: Scope, by: tuple[str, ...]) -> list[dict]:
     """The hours of the scope summed by `by` (`stats.summary.hour_totals`)."""
     where = Q(project__customer_id=scope.customer_id)
+    customers = Q(customer_id=scope.customer_id)
+    if scope.project_id or "project_id" in by:
+        customers = None  # only the summary per project knows the project
     if scope.project_id:
         where &= Q(project_id=scope.project_id)
-    return summary.hour_totals(scope.period.start, scope.period.end, where, by=by)
+    return summary.hour_totals(
+        scope.period.start, scope.period.end, where, customers=customers, by=by
+    )
 
 
 def _hours(scope: Scope, stats: Statistics, month, projects: dict) -> None:

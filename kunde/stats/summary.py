@@ -28,7 +28,7 @@ from kunde.invoices.models import InvoiceStatus
 from kunde.invoices.options import RateBook, hour_price_ore
 from kunde.offers.invoicing import offer_hour_rates
 from kunde.projects.models import Project, TimeEntry
-from kunde.stats.models import HoursSummary
+from kunde.stats.models import CustomerHours, HoursSummary, ProjectHours
 
 ON_ISSUED = Q(invoice_line__invoice__status=InvoiceStatus.ISSUED)
 
@@ -129,38 +129,100 @@ def facts(entries: QuerySet) -> list[Fact]:
     return [Fact(*row[:7], bool(row[7]), *row[8:]) for row in rows]
 
 
-_TABLE = HoursSummary._meta.db_table
 _KEY = ("project_id", "month", "employee_id", "billable", "invoiced", "approved")
 _SUMS = ("entries", "minutes", "sales_value_ore", "price_value_ore", "cost_ore")
+_CUSTOMER_KEY = ("customer_id", "month", "employee_id", "billable", "invoiced")
 
 
-def _apply(totals: dict[tuple, list[int]], sign: int) -> None:
-    """Add (sign 1) or take away (sign -1) these totals, in one statement per 500 rows."""
-    if not totals:
-        return
+def _upsert(model, key: tuple[str, ...], rows: list[tuple]) -> None:
+    """Add rows of (*key, *sums) to `model`'s table, in one statement per 500 rows."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in (*_KEY, *_SUMS))
-    updates = ", ".join(
-        f"{quote(c)} = {quote(_TABLE)}.{quote(c)} + excluded.{quote(c)}" for c in _SUMS
-    )
-    adapt = connection.ops.adapt_datefield_value
-    rows = [
-        (key[0], adapt(key[1]), *key[2:], *(sign * v for v in sums)) for key, sums in totals.items()
-    ]
-    placeholders = "(" + ", ".join(["%s"] * len(columns.split(", "))) + ")"
+    table = quote(model._meta.db_table)
+    columns = (*key, *_SUMS)
+    updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in _SUMS)
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 500):
             batch = rows[start : start + 500]
             cursor.execute(
-                f"INSERT INTO {quote(_TABLE)} ({columns}) VALUES "
+                f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES "
                 f"{', '.join([placeholders] * len(batch))} "
-                f"ON CONFLICT ({', '.join(quote(c) for c in _KEY)}) DO UPDATE SET {updates}",
+                f"ON CONFLICT ({', '.join(quote(c) for c in key)}) DO UPDATE SET {updates}",
                 [value for row in batch for value in row],
             )
+
+
+def _apply(totals: dict[tuple, list[int]], sign: int, *, per_customer: bool = True) -> None:
+    """Add (sign 1) or take away (sign -1) these totals, to both tables."""
+    if not totals:
+        return
+    adapt = connection.ops.adapt_datefield_value
+    rows = [(k[0], adapt(k[1]), *k[2:], *(sign * v for v in sums)) for k, sums in totals.items()]
+    _upsert(HoursSummary, _KEY, rows)
+    projects = {key[0] for key in totals}
+    per_month: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(_SUMS))
+    for (project, month, *_flags), sums in totals.items():
+        row = per_month[project, adapt(month)]
+        for i, value in enumerate(sums):
+            row[i] += sign * value
+    _upsert(ProjectHours, ("project_id", "month"), [(*k, *v) for k, v in per_month.items()])
+    if per_customer:
+        customers = dict(Project.objects.filter(pk__in=projects).values_list("pk", "customer_id"))
+        rollup: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(_SUMS))
+        for (project, month, employee, billable, invoiced, _approved), sums in totals.items():
+            row = rollup[customers[project], adapt(month), employee, billable, invoiced]
+            for i, value in enumerate(sums):
+                row[i] += sign * value
+        _upsert(CustomerHours, _CUSTOMER_KEY, [(*k, *sums) for k, sums in rollup.items()])
+        if sign < 0:
+            CustomerHours.objects.filter(
+                customer_id__in=set(customers.values()), entries__lte=0
+            ).delete()
     if sign < 0:
-        HoursSummary.objects.filter(
-            project_id__in={key[0] for key in totals}, entries__lte=0
-        ).delete()
+        HoursSummary.objects.filter(project_id__in=projects, entries__lte=0).delete()
+        ProjectHours.objects.filter(project_id__in=projects, entries__lte=0).delete()
+
+
+def _projects_again(project_ids: list[int]) -> None:
+    """Make the per-month rows of these projects again from `HoursSummary`."""
+    ProjectHours.objects.filter(project_id__in=project_ids).delete()
+    grouped = (
+        HoursSummary.objects.filter(project_id__in=project_ids)
+        .order_by()
+        .values("project_id", "month")
+        .annotate(**{name: Sum(name) for name in _SUMS})
+    )
+    ProjectHours.objects.bulk_create([ProjectHours(**row) for row in grouped], batch_size=2000)
+
+
+def _customers_again(customer_ids: Iterable[int] | None) -> None:
+    """Make the per-customer rows of these customers (None: all) again from `HoursSummary`."""
+    rows = HoursSummary.objects.all()
+    old = CustomerHours.objects.all()
+    if customer_ids is not None:
+        rows = rows.filter(project__customer_id__in=list(customer_ids))
+        old = old.filter(customer_id__in=list(customer_ids))
+    old.delete()
+    sums = {name: Sum(name) for name in _SUMS}
+    grouped = (
+        rows.order_by()
+        .values("project__customer_id", "month", "employee_id", "billable", "invoiced")
+        .annotate(**sums)
+    )
+    CustomerHours.objects.bulk_create(
+        [
+            CustomerHours(
+                customer_id=row["project__customer_id"],
+                month=row["month"],
+                employee_id=row["employee_id"],
+                billable=row["billable"],
+                invoiced=row["invoiced"],
+                **{name: row[name] for name in _SUMS},
+            )
+            for row in grouped
+        ],
+        batch_size=2000,
+    )
 
 
 def hours_added(ids: Iterable[int]) -> None:
@@ -210,12 +272,15 @@ def hours_changing(entries: QuerySet | Iterable[int]):
 def hours_repriced(customer_ids: Iterable[int]) -> None:
     """Value again the hours not yet invoiced on these customers' projects (after a change of
     agreed rates or accepted offers, or a merge)."""
+    customer_ids = list(customer_ids)
     projects = list(
         Project.objects.filter(customer_id__in=list(customer_ids)).values_list("pk", flat=True)
     )
     HoursSummary.objects.filter(project_id__in=projects, invoiced=False).delete()
     entries = TimeEntry.objects.filter(project_id__in=projects).exclude(ON_ISSUED)
-    _apply(summarise(facts(entries)), 1)
+    _apply(summarise(facts(entries)), 1, per_customer=False)
+    _projects_again(projects)
+    _customers_again(customer_ids)
 
 
 @transaction.atomic
@@ -223,21 +288,30 @@ def summary_rebuild(*, chunk: int = 200) -> int:
     """The whole summary again from the time entries, a few projects at a time (so memory stays
     small); returns the number of rows."""
     HoursSummary.objects.all().delete()
+    CustomerHours.objects.all().delete()
+    ProjectHours.objects.all().delete()
     projects = list(
         TimeEntry.objects.order_by("project_id").values_list("project_id", flat=True).distinct()
     )
     for start in range(0, len(projects), chunk):
         part = projects[start : start + chunk]
-        _apply(summarise(facts(TimeEntry.objects.filter(project_id__in=part))), 1)
+        _apply(
+            summarise(facts(TimeEntry.objects.filter(project_id__in=part))), 1, per_customer=False
+        )
+    _customers_again(None)
     return HoursSummary.objects.count()
 
 
-def summary_rows(project_ids: Iterable[int] | None = None) -> dict[tuple, tuple]:
-    """The table as {key: sums} (for the tests and the repair check)."""
-    qs = HoursSummary.objects.all()
-    if project_ids is not None:
-        qs = qs.filter(project_id__in=list(project_ids))
-    return {row[:6]: row[6:] for row in qs.values_list(*_KEY, *_SUMS)}
+def summary_rows() -> tuple[dict, dict, dict]:
+    """The three tables as {key: sums} (for the tests)."""
+    return (
+        {row[:6]: row[6:] for row in HoursSummary.objects.values_list(*_KEY, *_SUMS)},
+        {row[:5]: row[5:] for row in CustomerHours.objects.values_list(*_CUSTOMER_KEY, *_SUMS)},
+        {
+            row[:2]: row[2:]
+            for row in ProjectHours.objects.values_list("project_id", "month", *_SUMS)
+        },
+    )
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -282,13 +356,20 @@ def _split(start: date | None, end: date | None):
 
 
 def hour_totals(
-    start: date | None, end: date | None, where: Q | None = None, *, by: tuple[str, ...] = ()
+    start: date | None,
+    end: date | None,
+    where: Q | None = None,
+    *,
+    customers: Q | None = None,
+    by: tuple[str, ...] = (),
 ) -> list[dict]:
     """The hours of the days from `start` to `end` (None: open), filtered by `where` (on
     `project`, as time entries and the summary both have it), summed by the fields `by` (of
-    HourRow: project_id, customer_id, month, employee_id, billable, invoiced, approved): whole
-    months from the summary, grouped in SQL; the days of a month cut by the period's edges from
-    the time entries themselves. Each dict has the `by` fields and the sums."""
+    HourRow: project_id, customer_id, month, employee_id, billable, invoiced, approved). Whole
+    months come from the summary, grouped in SQL: from `CustomerHours` filtered by `customers`
+    when that is given (then `where` must select the same hours), else from `HoursSummary`;
+    the days of a month cut by the period's edges from the time entries themselves. Each dict
+    has the `by` fields and the sums."""
     where = where or Q()
     months, edges = _split(start, end)
     totals: dict[tuple, dict] = {}
@@ -300,7 +381,12 @@ def hour_totals(
 
     if months is not None:
         first, last = months
-        qs = HoursSummary.objects.filter(where)
+        if customers is not None:
+            qs = CustomerHours.objects.filter(customers)
+        elif set(by) <= {"project_id", "month"}:
+            qs = ProjectHours.objects.filter(where)
+        else:
+            qs = HoursSummary.objects.filter(where)
         if first is not None:
             qs = qs.filter(month__gte=first)
         if last is not None:
@@ -310,7 +396,9 @@ def hour_totals(
             rows = [qs.aggregate(**sums)]
         else:
             keys = {
-                f"k_{name}": F("project__customer_id" if name == "customer_id" else name)
+                f"k_{name}": F(
+                    "project__customer_id" if name == "customer_id" and customers is None else name
+                )
                 for name in by
             }
             rows = qs.order_by().values(**keys).annotate(**sums)

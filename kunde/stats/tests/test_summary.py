@@ -18,7 +18,7 @@ from kunde.projects import services as projects
 from kunde.projects.csv_import import time_entries_import
 from kunde.projects.models import Project, TimeEntry
 from kunde.stats import selectors
-from kunde.stats.models import HoursSummary
+from kunde.stats.models import CustomerHours, HoursSummary
 from kunde.stats.periods import Period
 from kunde.stats.summary import summary_rebuild, summary_rows
 
@@ -142,6 +142,7 @@ def test_the_summary_after_any_services_equals_a_rebuild(company, finance, manag
     summary_rebuild()
     assert kept == summary_rows()
     assert not HoursSummary.objects.filter(entries__lte=0).exists()
+    assert not CustomerHours.objects.filter(entries__lte=0).exists()
 
 
 def test_hours_not_yet_invoiced_are_valued_at_the_drafts_price(
