@@ -14,6 +14,7 @@ from kunde.invoices import services as invoices
 from kunde.invoices.options import RateBook, hour_price_ore
 from kunde.invoices.selectors import uninvoiced_work
 from kunde.invoices.services_options import hourly_rate_add, hourly_rate_delete
+from kunde.merges.services import customer_merge, merge_undo
 from kunde.projects import services as projects
 from kunde.projects.csv_import import time_entries_import
 from kunde.projects.models import Project, TimeEntry
@@ -183,3 +184,31 @@ def test_hours_not_yet_invoiced_are_valued_at_the_drafts_price(
     stats = selectors.customer_statistics(scope, projects=[project])
     assert stats.hours_uninvoiced_minutes == 90
     assert stats.hours_uninvoiced_value_ore == 90 * price // 60 == work.hours_net_ore
+
+
+def test_a_merge_and_its_undo_move_the_hours_and_keep_the_summary_whole(
+    company, customer, project, admin, finance, manager
+):
+    other = Customer.objects.create(name="Duplikat AS", number=40_001)
+    moved = Project.objects.create(number=7_001, name="Flyttes", customer=other, manager=manager)
+    for each, minutes in ((project, 60), (moved, 90)):
+        projects.time_entry_create(
+            actor=finance,
+            project=each,
+            employee=manager,
+            date=TODAY - timedelta(days=1),
+            minutes=minutes,
+        )
+    scope = selectors.Scope(customer.pk, Period(None, None), None, TODAY)
+    record = customer_merge(
+        actor=finance, survivor=customer, merged=other, allow_different_organization=True
+    )
+    kept = summary_rows()
+    summary_rebuild()
+    assert kept == summary_rows()
+    assert selectors.customer_statistics(scope).hours_registered_minutes == 150
+    merge_undo(actor=admin, record=record)
+    kept = summary_rows()
+    summary_rebuild()
+    assert kept == summary_rows()
+    assert selectors.customer_statistics(scope).hours_registered_minutes == 60
