@@ -386,7 +386,6 @@ def customer_statistics(scope: Scope, *, projects=()) -> Statistics:
         _project_row(projects_by_pk, pk).invoiced_ore += net
     _hours(scope, stats, month, projects_by_pk)
     _expenses(scope, stats, month, projects_by_pk)
-    stats.other_currencies = _other_currencies(scope)
     _offers(scope, stats)
     stats.per_month = [months[key] for key in sorted(months)]
     stats.per_project = [
@@ -399,15 +398,21 @@ def customer_statistics(scope: Scope, *, projects=()) -> Statistics:
 
 
 def _invoicing(scope: Scope, stats: Statistics, month) -> dict:
+    """One scan of the issued documents in every currency: NOK into the figures, the others
+    summed apart (`other_currencies`)."""
     rows = (
-        invoices(scope)
+        invoices(scope, currency=None)
         .order_by()
-        .values("kind", "project_id", m=MonthStart("issue_date"))
+        .values("currency", "kind", "project_id", m=MonthStart("issue_date"))
         .annotate(net=Sum("net_ore"), n=Count("id"))
     )
     by_project = defaultdict(int)
+    others = defaultdict(int)
     for row in rows:
         net = _int(row["net"])
+        if row["currency"] != NOK:
+            others[row["currency"]] += net
+            continue
         stats.invoiced_ore += net
         month(row["m"]).invoiced_ore += net
         by_project[row["project_id"]] += net
@@ -415,6 +420,7 @@ def _invoicing(scope: Scope, stats: Statistics, month) -> dict:
             stats.credited_ore -= net
         else:
             stats.invoice_count += row["n"]
+    stats.other_currencies = dict(others)
     return by_project
 
 
@@ -441,17 +447,6 @@ def _offers(scope: Scope, stats: Statistics) -> None:
             projects.append(row["project_id"])
     if projects:
         stats.offers_remaining_ore = sum(remaining_by_project(projects).values())
-
-
-def _other_currencies(scope: Scope) -> dict:
-    rows = (
-        invoices(scope, currency=None)
-        .exclude(currency=NOK)
-        .order_by()
-        .values("currency")
-        .annotate(net=Sum("net_ore"))
-    )
-    return {row["currency"]: _int(row["net"]) for row in rows}
 
 
 def _payments(scope: Scope, stats: Statistics, month) -> None:
