@@ -5,7 +5,9 @@ Each card is one aggregate query, filtered first (customer, period, project) and
 month (or employee, project, age) so that the page's tables and charts come from the same rows;
 the card's figure is the sum of its groups in Python, exact integers (øre, minutes). Every
 figure is defined once, by the queryset of the rows it is made of (`figure_rows`), so the
-drill-down's rows always add up to the figure shown.
+drill-down's rows always add up to the figure shown. The hours cards read the hours summary
+(`stats.summary`: the time entries summed per month, kept by the services, equal to a rebuild
+from the entries), not the entries themselves.
 
 Definitions (also on the page's help):
 - money is NOK: documents and payments in another currency are not in the figures (the page
@@ -18,7 +20,9 @@ Definitions (also on the page's help):
   paid late: the share of that money that came after the due date;
 - hours by the date worked; invoiced hours are those on an issued invoice's line, valued at that
   line's price; hours not yet invoiced are billable hours on no issued invoice, valued at the
-  time entry's price; cost is minutes × the cost rate on the time entry, plus expenses;
+  price a draft from hours would use (`invoices.options.hour_price_ore`: the accepted offer's
+  rate, else the agreed rate on the entry's day, else the entry's own); cost is minutes × the
+  cost rate on the time entry, plus expenses;
 - margin = invoiced − cost; margin ratio = margin ÷ invoiced; profit factor (Moment's calculated
   one) = invoiced value of the hours ÷ the cost of the same hours.
 Each value of an hour's row (minutes × rate ÷ 60) is rounded half up to whole øre, and the
