@@ -88,18 +88,30 @@ ENTRIES, MINUTES, SALES, PRICE, COST = range(5)
 
 def summarise(facts: list[Fact]) -> dict[tuple, list[int]]:
     """The summary rows of these entries: {(project, month, employee, billable, invoiced,
-    approved): [entries, minutes, sales value, price value, cost]}."""
+    approved): [entries, minutes, sales value, price value, cost]}. Prices and months are
+    looked up once per distinct day, employee and project (an import has many entries alike)."""
     prices = HourPrices({f.project_id for f in facts if not f.invoiced})
+    price_of: dict[tuple, int] = {}
+    months: dict[date, date] = {}
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for f in facts:
-        key = (f.project_id, month_of(f.date), f.employee_id, f.billable, f.invoiced, f.approved)
-        price = f.line_price_ore if f.invoiced else prices.price_ore(f)
-        row = totals[key]
+        month = months.get(f.date)
+        if month is None:
+            month = months[f.date] = month_of(f.date)
+        if f.invoiced:
+            price = f.line_price_ore or 0
+        else:
+            at = (f.project_id, f.employee_id, f.date, f.sales_rate_ore)
+            price = price_of.get(at)
+            if price is None:
+                price = price_of[at] = prices.price_ore(f) or 0
+        row = totals[f.project_id, month, f.employee_id, f.billable, f.invoiced, f.approved]
+        minutes = f.minutes
         row[ENTRIES] += 1
-        row[MINUTES] += f.minutes
-        row[SALES] += value_ore(f.minutes, f.sales_rate_ore)
-        row[PRICE] += value_ore(f.minutes, price or 0)
-        row[COST] += value_ore(f.minutes, f.cost_rate_ore)
+        row[MINUTES] += minutes
+        row[SALES] += (minutes * f.sales_rate_ore + 30) // 60
+        row[PRICE] += (minutes * price + 30) // 60
+        row[COST] += (minutes * f.cost_rate_ore + 30) // 60
     return dict(totals)
 
 
