@@ -67,6 +67,13 @@ class CustomerHours(models.Model):
                 name="customer_hours_key",
             )
         ]
+        # The ranking reads only these columns: from the index alone, without the table.
+        indexes = [
+            models.Index(
+                fields=["customer", "month", "invoiced", "price_value_ore", "cost_ore"],
+                name="customer_hours_ranking",
+            )
+        ]
 
     def __str__(self):
         return f"{self.customer_id} {self.employee_id} {self.month}: {self.minutes} min"

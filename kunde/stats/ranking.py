@@ -100,7 +100,12 @@ def customer_ranking(
     for r in invoiced:
         row(r["customer_id"]).invoiced_ore += selectors._int(r["net"])
     hours = summary.hour_totals(
-        period.start, period.end, project_q, customers=scope_q, by=("customer_id", "invoiced")
+        period.start,
+        period.end,
+        project_q,
+        customers=scope_q,
+        by=("customer_id", "invoiced"),
+        sums=("price_value_ore", "cost_ore"),
     )
     for r in hours:
         ranked = row(r["customer_id"])

@@ -374,6 +374,7 @@ def hour_totals(
     *,
     customers: Q | None = None,
     by: tuple[str, ...] = (),
+    sums: tuple[str, ...] = _SUMS,
 ) -> list[dict]:
     """The hours of the days from `start` to `end` (None: open), filtered by `where` (on
     `project`, as time entries and the summary both have it), summed by the fields `by` (of
@@ -381,15 +382,15 @@ def hour_totals(
     months come from the summary, grouped in SQL: from `CustomerHours` filtered by `customers`
     when that is given (then `where` must select the same hours), else from `HoursSummary`;
     the days of a month cut by the period's edges from the time entries themselves. Each dict
-    has the `by` fields and the sums."""
+    has the `by` fields and the `sums` (all, unless fewer are asked for)."""
     where = where or Q()
     months, edges = _split(start, end)
     totals: dict[tuple, dict] = {}
 
-    def add(key: tuple, sums) -> None:
-        row = totals.setdefault(key, {**dict(zip(by, key, strict=True)), **dict.fromkeys(_SUMS, 0)})
-        for name, value in zip(_SUMS, sums, strict=True):
-            row[name] += int(value or 0)
+    def add(key: tuple, values: dict) -> None:
+        row = totals.setdefault(key, {**dict(zip(by, key, strict=True)), **dict.fromkeys(sums, 0)})
+        for name in sums:
+            row[name] += int(values[name] or 0)
 
     if months is not None:
         first, last = months
@@ -403,9 +404,9 @@ def hour_totals(
             qs = qs.filter(month__gte=first)
         if last is not None:
             qs = qs.filter(month__lte=last)
-        sums = {f"s_{name}": Sum(name) for name in _SUMS}
+        aggregates = {f"s_{name}": Sum(name) for name in sums}
         if not by:
-            rows = [qs.aggregate(**sums)]
+            rows = [qs.aggregate(**aggregates)]
         else:
             keys = {
                 f"k_{name}": F(
@@ -413,13 +414,13 @@ def hour_totals(
                 )
                 for name in by
             }
-            rows = qs.order_by().values(**keys).annotate(**sums)
+            rows = qs.order_by().values(**keys).annotate(**aggregates)
         for row in rows:
-            add(tuple(row[f"k_{n}"] for n in by), [row[f"s_{name}"] for name in _SUMS])
+            add(tuple(row[f"k_{n}"] for n in by), {name: row[f"s_{name}"] for name in sums})
     for day_from, day_to in edges:
         edge = facts(TimeEntry.objects.filter(where, date__gte=day_from, date__lte=day_to))
-        customers = {f.project_id: f.customer_id for f in edge}
-        for key, sums in summarise(edge).items():
-            row = HourRow(key[0], customers[key[0]], *key[1:], *sums)
-            add(tuple(getattr(row, n) for n in by), sums)
+        customer_of = {f.project_id: f.customer_id for f in edge}
+        for key, values in summarise(edge).items():
+            row = HourRow(key[0], customer_of[key[0]], *key[1:], *values)
+            add(tuple(getattr(row, n) for n in by), dict(zip(_SUMS, values, strict=True)))
     return list(totals.values())
