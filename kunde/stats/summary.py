@@ -8,8 +8,9 @@ The services call one of three functions:
   hours given back by a credit note): the entries' rows are taken out of the summary before
   and put back, as they are then, after.
 `hours_repriced(customer_ids)` values again the hours not yet invoiced of those customers' projects
-after their agreed rates or accepted offers change, or a merge moves projects; `summary_rebuild`
-makes the whole table again (`kunde stats-rebuild`: for existing data and as a repair).
+after their agreed rates or accepted offers change, `hours_moved` after a merge or its undo moves
+projects between customers; `summary_rebuild` makes the tables again (`kunde stats-rebuild`:
+for existing data and as a repair).
 
 Each change is one INSERT … ON CONFLICT DO UPDATE that adds to the row, so that two
 transactions changing hours of the same month do not lose each other's sums; rows that reach
@@ -24,7 +25,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, F, Q, QuerySet, Sum, Value, When
 
-from kunde.invoices.models import InvoiceStatus
+from kunde.invoices.models import HourlyRate, InvoiceStatus
 from kunde.invoices.options import RateBook, hour_price_ore
 from kunde.offers.invoicing import offer_hour_rates
 from kunde.projects.models import Project, TimeEntry
@@ -293,6 +294,17 @@ def hours_repriced(customer_ids: Iterable[int]) -> None:
     _apply(summarise(facts(entries)), 1, per_customer=False)
     _projects_again(projects)
     _customers_again(customer_ids)
+
+
+def hours_moved(customer_ids: Iterable[int]) -> None:
+    """After a merge or its undo moved projects between these customers: their per-customer
+    rows again, and, when either has agreed rates (which decide the price of hours not yet
+    invoiced, and moved with the merge), their hours valued again."""
+    customer_ids = list(customer_ids)
+    if HourlyRate.objects.filter(customer_id__in=customer_ids).exists():
+        hours_repriced(customer_ids)
+    else:
+        _customers_again(customer_ids)
 
 
 @transaction.atomic

@@ -186,11 +186,24 @@ def test_hours_not_yet_invoiced_are_valued_at_the_drafts_price(
     assert stats.hours_uninvoiced_value_ore == 90 * price // 60 == work.hours_net_ore
 
 
+@pytest.mark.parametrize("agreed_rate", [False, True])
 def test_a_merge_and_its_undo_move_the_hours_and_keep_the_summary_whole(
-    company, customer, project, admin, finance, manager
+    company, customer, project, admin, finance, manager, agreed_rate
 ):
     other = Customer.objects.create(name="Duplikat AS", number=40_001)
     moved = Project.objects.create(number=7_001, name="Flyttes", customer=other, manager=manager)
+    if agreed_rate:  # the survivor's rate prices the moved hours after the merge
+        hourly_rate_add(
+            actor=finance,
+            customer=customer,
+            data={
+                "employee": manager,
+                "project": None,
+                "rate_ore": 170_000,
+                "valid_from": TODAY - timedelta(days=30),
+                "valid_until": None,
+            },
+        )
     for each, minutes in ((project, 60), (moved, 90)):
         projects.time_entry_create(
             actor=finance,
