@@ -25,6 +25,7 @@ from kunde.invoices.models import HourlyRate, InvoiceOptions, OptionsLevel
 from kunde.invoices.options import SETTINGS, _addresses
 from kunde.lib.money import format_money
 from kunde.projects.models import Project, ProjectStatus
+from kunde.stats.summary import hours_repriced
 
 OPTION_FIELDS = SETTINGS
 RATE_FIELDS = ["employee", "project", "rate_ore", "valid_from", "valid_until"]
@@ -295,6 +296,7 @@ def hourly_rate_add(*, actor, customer: Customer, data: dict) -> HourlyRate:
                 }
             )
         rate.save()
+        hours_repriced([customer.pk])  # hours not yet invoiced are valued at agreed rates
         log_activity(
             customer=customer,
             actor=actor,
@@ -312,6 +314,7 @@ def hourly_rate_delete(*, actor, rate: HourlyRate) -> None:
         changes = _rate_changes(rate, removed=True)
         customer = rate.customer
         rate.delete()
+        hours_repriced([customer.pk])
         log_activity(
             customer=customer,
             actor=actor,

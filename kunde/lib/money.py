@@ -32,10 +32,23 @@ def ore_from_minutes(minutes: int, ore_per_hour: int) -> int:
     return int((Decimal(minutes) * ore_per_hour / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _nb_hundredths(value: int) -> str:
+    """An integer number of hundredths as Norwegian (bokmål) writes it: "-1 234,56" with
+    no-break spaces, as Babel's nb_NO pattern does it, without its per-call parsing (a
+    statistics page formats hundreds of amounts: 0.2 ms each through Babel)."""
+    whole, hundredths = divmod(abs(value), 100)
+    grouped = f"{whole:,}".replace(",", "\xa0")
+    return f"{'-' if value < 0 else ''}{grouped},{hundredths:02d}"
+
+
 def format_money(ore: int, currency: str = "NOK", locale: str = "nb_NO") -> str:
+    if currency == "NOK" and locale == "nb_NO" and isinstance(ore, int):
+        return f"{_nb_hundredths(ore)}\xa0kr"
     return format_currency(ore_to_kroner(ore), currency, locale=locale)
 
 
 def format_hours(minutes: int, locale: str = "nb_NO") -> str:
     hours = (Decimal(minutes) / 60).quantize(_ONE_ORE)
+    if locale == "nb_NO":
+        return _nb_hundredths(int(hours * 100))
     return format_decimal(hours, format="#,##0.00", locale=locale)

@@ -334,6 +334,8 @@ RULES: dict[str, Rule] = {
     "merges.CustomerMerge.merged": Keep(),
     "merges.DuplicateDismissal.first": Keep(),
     "merges.DuplicateDismissal.second": Keep(),
+    # Derived from the projects' hours: the merge and its undo make it again (stats.summary).
+    "stats.CustomerHours.customer": Keep(),
 }
 
 

@@ -17,6 +17,7 @@ from kunde.customers.models import Customer
 from kunde.customers.services import EDITABLE_FIELDS, _contact_names, _snapshot
 from kunde.merges.models import CustomerMerge
 from kunde.merges.rules import MergeContext, bound_rules, missing_rules
+from kunde.stats.summary import hours_moved
 
 # The profile fields the user chooses between; the number stays with each customer (the
 # merged customer's number is kept on its tombstone: KIDs and old documents name it).
@@ -218,6 +219,8 @@ def customer_merge(
             resolved=resolved,
         )
         _log_both(record, actor, "customer.merged_in", "customer.merged_away")
+        # The moved projects' hours are now the survivor's (and priced at its agreed rates).
+        hours_moved([survivor.pk, merged.pk])
     return record
 
 
@@ -355,4 +358,5 @@ def merge_undo(*, actor, record: CustomerMerge) -> CustomerMerge:
         record.undone_by = actor
         record.save(update_fields=["undone_at", "undone_by"])
         _log_both(record, actor, "customer.merge_undone", "customer.merge_undone")
+        hours_moved([survivor.pk, merged.pk])
     return record

@@ -30,6 +30,7 @@ from kunde.projects.services import (
     sales_rate_ore,
     today,
 )
+from kunde.stats import summary as stats_summary
 
 REQUIRED = {"date", "employee", "project", "description", "billable"}
 DURATION = ("hours", "minutes")
@@ -355,6 +356,7 @@ def time_entries_import(*, actor, data: bytes, dry_run: bool = False) -> ImportR
             )
         )
     _insert(values)
+    stats_summary.hours_inserted(values)
     log_activities(
         [
             activity_entry(

@@ -24,6 +24,7 @@ from kunde.projects.models import (
     TimeEntry,
 )
 from kunde.projects.pricing import hour_price_ore
+from kunde.stats import summary as stats_summary
 
 PROJECT_FIELDS = [
     "number",
@@ -373,6 +374,7 @@ def time_entry_create(
     )
     entry.full_clean(exclude=["project", "employee", "activity", "invoice_line", "approved_by"])
     entry.save()
+    stats_summary.hours_added([entry.pk])
     log_activity(
         customer=project.customer,
         actor=actor,
@@ -407,7 +409,8 @@ def time_entry_update(
     entry.description = (description or "").strip()
     entry.billable = billable
     entry.full_clean(exclude=["project", "employee", "activity", "invoice_line", "approved_by"])
-    entry.save(update_fields=["minutes", "description", "billable"])
+    with stats_summary.hours_changing([entry.pk]):
+        entry.save(update_fields=["minutes", "description", "billable"])
     log_activity(
         customer=entry.project.customer,
         actor=actor,
@@ -427,7 +430,8 @@ def time_entry_delete(*, actor, entry: TimeEntry) -> None:
     _check_editable(entry)
     if entry.project.is_closed:
         raise ValidationError(_("The project is closed: its hours cannot be changed."))
-    entry.delete()
+    with stats_summary.hours_changing([entry.pk]):
+        entry.delete()
     log_activity(
         customer=entry.project.customer,
         actor=actor,
@@ -525,9 +529,10 @@ def time_entries_approve(*, actor, ids) -> int:
             )
     to_approve = [entry for entry in entries if not entry.approved]
     now = timezone.now()
-    TimeEntry.objects.filter(pk__in=[entry.pk for entry in to_approve]).update(
-        approved=True, approved_by=actor, approved_at=now
-    )
+    with stats_summary.hours_changing([entry.pk for entry in to_approve]):
+        TimeEntry.objects.filter(pk__in=[entry.pk for entry in to_approve]).update(
+            approved=True, approved_by=actor, approved_at=now
+        )
     per_project: dict[Project, list[TimeEntry]] = defaultdict(list)
     for entry in to_approve:
         per_project[entry.project].append(entry)

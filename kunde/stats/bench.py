@@ -3,7 +3,12 @@
 on the same database; a typical customer's tab; and a drill-down page.
 
 The hand-written SQL is the floor: one plain aggregate per card, without the per-month,
-per-employee and per-project groups the tab also shows.
+per-employee and per-project groups the tab also shows; its hours come from the same summary the
+tab reads (`stats_customerhours`), as a hand-written version would.
+
+Flat in the number of customers: run it with `--quick` (5,000 customers) and without (100,000)
+and compare `stats_tab`; the ranking's goal (1 s) is for 100,000 customers, so `met` says
+`ranking_ms` only when the database has that many.
 """
 
 import random
@@ -27,12 +32,15 @@ from kunde.invoices.models import Invoice
 from kunde.payments.models import Payment
 from kunde.projects.models import Expense, Project, TimeEntry
 from kunde.stats import selectors
+from kunde.stats.models import HoursSummary
 from kunde.stats.periods import Period
+from kunde.stats.summary import summary_rebuild
 
 TIME_ENTRIES_ON_LARGE_CUSTOMER = 200_000
 GOAL_MS = 60
 GOAL_TIMES_SQL = 2
 GOAL_RANKING_MS = 1000
+RANKING_CUSTOMERS = 100_000
 
 
 def bench_stats_ensure(*, entries: int = TIME_ENTRIES_ON_LARGE_CUSTOMER, log=print) -> None:
@@ -41,6 +49,9 @@ def bench_stats_ensure(*, entries: int = TIME_ENTRIES_ON_LARGE_CUSTOMER, log=pri
     customer = _large_customer()
     have = TimeEntry.objects.filter(project__customer=customer).count()
     if have >= entries:
+        if not HoursSummary.objects.exists():
+            log("Building the hours summary ...")
+            summary_rebuild()
         return
     log(f"Adding {entries - have:,} time entries to {customer.name} ...")
     rng = random.Random(1)
@@ -78,6 +89,8 @@ def bench_stats_ensure(*, entries: int = TIME_ENTRIES_ON_LARGE_CUSTOMER, log=pri
             for _ in range(500)
         ]
     )
+    log("Building the hours summary ...")
+    summary_rebuild()
 
 
 def _sql_floor(customer_id: int) -> Callable[[], list]:
@@ -122,13 +135,9 @@ def _sql_floor(customer_id: int) -> Callable[[], list]:
             [today, customer_id, today],
         ),
         (
-            "SELECT SUM(t.minutes), SUM(CASE WHEN t.billable THEN t.minutes ELSE 0 END), "
-            "SUM(CASE WHEN i.status = 'issued' THEN t.minutes ELSE 0 END), "
-            "SUM((CAST(t.minutes AS bigint) * t.cost_rate_ore + 30) / 60), "
-            "SUM((CAST(t.minutes AS bigint) * t.sales_rate_ore + 30) / 60) "
-            "FROM projects_timeentry t JOIN projects_project pr ON pr.id = t.project_id "
-            "LEFT JOIN invoices_invoiceline l ON l.id = t.invoice_line_id "
-            "LEFT JOIN invoices_invoice i ON i.id = l.invoice_id WHERE pr.customer_id = %s",
+            "SELECT SUM(minutes), SUM(CASE WHEN billable THEN minutes ELSE 0 END), "
+            "SUM(CASE WHEN invoiced THEN minutes ELSE 0 END), SUM(cost_ore), "
+            "SUM(price_value_ore) FROM stats_customerhours WHERE customer_id = %s",
             [customer_id],
         ),
         (
@@ -199,7 +208,11 @@ def bench_stats(*, n: int = 30, warmup: int = 5) -> list[dict]:
             "times_sql": round(times_sql, 2),
             "met": {
                 "stats_tab_ms": by_name["stats_tab"]["median_ms"] <= GOAL_MS,
-                "ranking_ms": by_name["stats_ranking_this_year"]["median_ms"] <= GOAL_RANKING_MS,
+                "ranking_ms": (
+                    by_name["stats_ranking_this_year"]["median_ms"] <= GOAL_RANKING_MS
+                    if sizes["customers"] >= RANKING_CUSTOMERS
+                    else None  # not measured at the goal's size
+                ),
                 "times_sql": times_sql <= GOAL_TIMES_SQL,
             },
         }

@@ -1,23 +1,23 @@
 """Customers ranked by what they are worth in a period: invoiced, margin, profit factor, days to
-pay or balance. Four grouped queries over all customers (invoices, hours, expenses, payments),
-combined and sorted in Python, then one query for the names of the page.
+pay or balance. Four grouped queries over all customers (invoices, hours from the hours summary,
+expenses, payments), combined and sorted in Python, then one query for the names of the page.
 
 The balance is the ledger's: documents issued up to the period's end less payments up to it
-(open invoices less unused customer credit), in NOK. Not a summary table: see the bench.
+(open invoices less unused customer credit), in NOK.
 """
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, Func, IntegerField, Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from kunde.customers.models import Customer
 from kunde.invoices.models import Invoice, InvoiceStatus
 from kunde.payments.models import Payment
-from kunde.projects.models import Expense, TimeEntry
-from kunde.stats import selectors
+from kunde.projects.models import Expense
+from kunde.stats import selectors, summary
 from kunde.stats.periods import Period
 
 SORTS = {
@@ -27,23 +27,6 @@ SORTS = {
     "days_to_pay": _("Average days to pay"),
     "balance": _("Balance"),
 }
-
-
-class DaysBetween(Func):
-    """Whole days from the second date to the first, in SQL."""
-
-    output_field = IntegerField()
-    template = "(%(expressions)s)"
-    arg_joiner = " - "
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS integer)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
 
 
 @dataclass
@@ -116,21 +99,20 @@ def customer_ranking(
     )
     for r in invoiced:
         row(r["customer_id"]).invoiced_ore += selectors._int(r["net"])
-    hours = (
-        TimeEntry.objects.filter(project_q, scope.in_period("date"))
-        .order_by()
-        .values(customer=F("project__customer_id"))
-        .annotate(
-            cost=Sum(selectors.COST),
-            value=Sum(selectors.INVOICED_VALUE, filter=selectors.ON_ISSUED),
-            invoiced_cost=Sum(selectors.COST, filter=selectors.ON_ISSUED),
-        )
+    hours = summary.hour_totals(
+        period.start,
+        period.end,
+        project_q,
+        customers=scope_q,
+        by=("customer_id", "invoiced"),
+        sums=("price_value_ore", "cost_ore"),
     )
     for r in hours:
-        ranked = row(r["customer"])
-        ranked.cost_ore += selectors._int(r["cost"])
-        ranked.hours_invoiced_value_ore += selectors._int(r["value"])
-        ranked.hours_invoiced_cost_ore += selectors._int(r["invoiced_cost"])
+        ranked = row(r["customer_id"])
+        ranked.cost_ore += r["cost_ore"]
+        if r["invoiced"]:
+            ranked.hours_invoiced_value_ore += r["price_value_ore"]
+            ranked.hours_invoiced_cost_ore += r["cost_ore"]
     spent = (
         Expense.objects.filter(project_q, scope.in_period("date"))
         .order_by()
@@ -152,7 +134,7 @@ def customer_ranking(
         .values("customer_id")
         .annotate(
             weight=Sum("amount_ore"),
-            days=Sum(F("amount_ore") * DaysBetween("date", "invoice__issue_date")),
+            days=Sum(F("amount_ore") * selectors.DaysBetween("date", "invoice__issue_date")),
         )
     )
     for r in paid:

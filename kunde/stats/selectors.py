@@ -5,7 +5,9 @@ Each card is one aggregate query, filtered first (customer, period, project) and
 month (or employee, project, age) so that the page's tables and charts come from the same rows;
 the card's figure is the sum of its groups in Python, exact integers (øre, minutes). Every
 figure is defined once, by the queryset of the rows it is made of (`figure_rows`), so the
-drill-down's rows always add up to the figure shown.
+drill-down's rows always add up to the figure shown. The hours cards read the hours summary
+(`stats.summary`: the time entries summed per month, kept by the services, equal to a rebuild
+from the entries), not the entries themselves.
 
 Definitions (also on the page's help):
 - money is NOK: documents and payments in another currency are not in the figures (the page
@@ -18,7 +20,9 @@ Definitions (also on the page's help):
   paid late: the share of that money that came after the due date;
 - hours by the date worked; invoiced hours are those on an issued invoice's line, valued at that
   line's price; hours not yet invoiced are billable hours on no issued invoice, valued at the
-  time entry's price; cost is minutes × the cost rate on the time entry, plus expenses;
+  price a draft from hours would use (`projects.pricing.time_entry_price_ore`: the rate of
+  the entry's activity, else the agreed rate on the entry's day, else the entry's own); cost is
+  minutes × the cost rate on the time entry, plus expenses;
 - margin = invoiced − cost; margin ratio = margin ÷ invoiced; profit factor (Moment's calculated
   one) = invoiced value of the hours ÷ the cost of the same hours.
 Each value of an hour's row (minutes × rate ÷ 60) is rounded half up to whole øre, and the
@@ -34,10 +38,10 @@ from django.db.models import (
     BigIntegerField,
     Count,
     DateField,
-    DurationField,
     ExpressionWrapper,
     F,
     Func,
+    IntegerField,
     Q,
     QuerySet,
     Sum,
@@ -53,6 +57,7 @@ from kunde.offers.selectors import remaining_by_project
 from kunde.payments.models import Payment, PaymentMethod
 from kunde.payments.selectors import with_open_ore
 from kunde.projects.models import Expense, TimeEntry
+from kunde.stats import summary
 from kunde.stats.periods import Period
 
 # Money that is not money received: a write-off closes an invoice without a payment, and moving
@@ -174,6 +179,24 @@ class MonthStart(Func):
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(
             compiler, connection, template="(substr(%(expressions)s, 1, 8) || '01')", **extra
+        )
+
+
+class DaysBetween(Func):
+    """Whole days from the second date to the first, in SQL (Django's date difference is a
+    Python function per row on SQLite)."""
+
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS integer)",
+            arg_joiner=") - julianday(",
+            **extra,
         )
 
 
@@ -367,7 +390,6 @@ def customer_statistics(scope: Scope, *, projects=()) -> Statistics:
         _project_row(projects_by_pk, pk).invoiced_ore += net
     _hours(scope, stats, month, projects_by_pk)
     _expenses(scope, stats, month, projects_by_pk)
-    stats.other_currencies = _other_currencies(scope)
     _offers(scope, stats)
     stats.per_month = [months[key] for key in sorted(months)]
     stats.per_project = [
@@ -380,15 +402,21 @@ def customer_statistics(scope: Scope, *, projects=()) -> Statistics:
 
 
 def _invoicing(scope: Scope, stats: Statistics, month) -> dict:
+    """One scan of the issued documents in every currency: NOK into the figures, the others
+    summed apart (`other_currencies`)."""
     rows = (
-        invoices(scope)
+        invoices(scope, currency=None)
         .order_by()
-        .values("kind", "project_id", m=MonthStart("issue_date"))
+        .values("currency", "kind", "project_id", m=MonthStart("issue_date"))
         .annotate(net=Sum("net_ore"), n=Count("id"))
     )
     by_project = defaultdict(int)
+    others = defaultdict(int)
     for row in rows:
         net = _int(row["net"])
+        if row["currency"] != NOK:
+            others[row["currency"]] += net
+            continue
         stats.invoiced_ore += net
         month(row["m"]).invoiced_ore += net
         by_project[row["project_id"]] += net
@@ -396,6 +424,7 @@ def _invoicing(scope: Scope, stats: Statistics, month) -> dict:
             stats.credited_ore -= net
         else:
             stats.invoice_count += row["n"]
+    stats.other_currencies = dict(others)
     return by_project
 
 
@@ -424,17 +453,6 @@ def _offers(scope: Scope, stats: Statistics) -> None:
         stats.offers_remaining_ore = sum(remaining_by_project(projects).values())
 
 
-def _other_currencies(scope: Scope) -> dict:
-    rows = (
-        invoices(scope, currency=None)
-        .exclude(currency=NOK)
-        .order_by()
-        .values("currency")
-        .annotate(net=Sum("net_ore"))
-    )
-    return {row["currency"]: _int(row["net"]) for row in rows}
-
-
 def _payments(scope: Scope, stats: Statistics, month) -> None:
     rows = (
         payments(scope).order_by().values(m=MonthStart("date")).annotate(amount=Sum("amount_ore"))
@@ -447,7 +465,7 @@ def _payments(scope: Scope, stats: Statistics, month) -> None:
 
 def _days_to_pay(scope: Scope, stats: Statistics) -> None:
     """Weighted by amount, over money received on invoices (positive rows, no credit moved)."""
-    days = ExpressionWrapper(F("date") - F("invoice__issue_date"), output_field=DurationField())
+    days = DaysBetween("date", "invoice__issue_date")
     rows = (
         payments(scope)
         .filter(invoice__isnull=False, amount_ore__gt=0)
@@ -463,7 +481,7 @@ def _days_to_pay(scope: Scope, stats: Statistics) -> None:
             ),
         )
     )
-    groups = sorted((row["days"].days, _int(row["amount"]), _int(row["late"])) for row in rows)
+    groups = sorted((row["days"], _int(row["amount"]), _int(row["late"])) for row in rows)
     total = sum(amount for _days, amount, _late in groups)
     if not total:
         return
@@ -499,48 +517,48 @@ def _outstanding(scope: Scope, stats: Statistics) -> None:
     stats.overdue_ore = stats.outstanding_ore - by_age["not_due"]
 
 
-def _hours(scope: Scope, stats: Statistics, month, projects: dict) -> None:
-    """One scan of the time entries, grouped by month, employee and project (the employees'
-    names in a second, small query)."""
-    rows = (
-        time_entries(scope)
-        .order_by()
-        .values("employee_id", "project_id", m=MonthStart("date"))
-        .annotate(
-            total_minutes=Sum("minutes"),
-            billable_minutes=Sum("minutes", filter=Q(billable=True)),
-            invoiced=Sum("minutes", filter=ON_ISSUED),
-            invoiced_value=Sum(INVOICED_VALUE, filter=ON_ISSUED),
-            invoiced_cost=Sum(COST, filter=ON_ISSUED),
-            uninvoiced=Sum("minutes", filter=UNINVOICED),
-            uninvoiced_value=Sum(SALES, filter=UNINVOICED),
-            value=Sum(SALES),
-            cost=Sum(COST),
-        )
+def hour_totals(scope: Scope, by: tuple[str, ...]) -> list[dict]:
+    """The hours of the scope summed by `by` (`stats.summary.hour_totals`)."""
+    where = Q(project__customer_id=scope.customer_id)
+    customers = Q(customer_id=scope.customer_id)
+    if scope.project_id or "project_id" in by:
+        customers = None  # only the summary per project knows the project
+    if scope.project_id:
+        where &= Q(project_id=scope.project_id)
+    return summary.hour_totals(
+        scope.period.start, scope.period.end, where, customers=customers, by=by
     )
+
+
+def _hours(scope: Scope, stats: Statistics, month, projects: dict) -> None:
+    """The hours summary's rows of the scope, added up by month, employee and project (the
+    employees' names in a second, small query)."""
     employees: dict[int, Employee] = {}
     by_month_employee = defaultdict(int)
-    for row in rows:
-        pk = row["employee_id"]
+    for row in hour_totals(scope, ("month", "employee_id", "billable", "invoiced")):
+        pk, minutes, cost = row["employee_id"], row["minutes"], row["cost_ore"]
         employee = employees.setdefault(pk, Employee(pk, ""))
-        minutes, cost = _int(row["total_minutes"]), _int(row["cost"])
-        project = _project_row(projects, row["project_id"])
-        project.minutes += minutes
-        project.hours_cost_ore += cost
         employee.minutes += minutes
-        employee.value_ore += _int(row["value"])
+        employee.value_ore += row["sales_value_ore"]
         employee.cost_ore += cost
-        by_month_employee[row["m"], pk] += minutes
-        month(row["m"]).minutes += minutes
-        month(row["m"]).cost_ore += cost
+        by_month_employee[row["month"], pk] += minutes
+        month(row["month"]).minutes += minutes
+        month(row["month"]).cost_ore += cost
         stats.hours_registered_minutes += minutes
-        stats.hours_billable_minutes += _int(row["billable_minutes"])
-        stats.hours_invoiced_minutes += _int(row["invoiced"])
-        stats.hours_invoiced_value_ore += _int(row["invoiced_value"])
-        stats.hours_invoiced_cost_ore += _int(row["invoiced_cost"])
-        stats.hours_uninvoiced_minutes += _int(row["uninvoiced"])
-        stats.hours_uninvoiced_value_ore += _int(row["uninvoiced_value"])
         stats.hours_cost_ore += cost
+        if row["billable"]:
+            stats.hours_billable_minutes += minutes
+        if row["invoiced"]:
+            stats.hours_invoiced_minutes += minutes
+            stats.hours_invoiced_value_ore += row["price_value_ore"]
+            stats.hours_invoiced_cost_ore += cost
+        elif row["billable"]:
+            stats.hours_uninvoiced_minutes += minutes
+            stats.hours_uninvoiced_value_ore += row["price_value_ore"]
+    for row in hour_totals(scope, ("project_id",)):
+        project = _project_row(projects, row["project_id"])
+        project.minutes += row["minutes"]
+        project.hours_cost_ore += row["cost_ore"]
     if employees:
         names = User.objects.filter(pk__in=employees).values_list(
             "pk", "first_name", "last_name", "username"
@@ -589,13 +607,13 @@ def period_summary(scope: Scope) -> Summary:
     """The headline figures of a period, for the comparison with the previous one (4 queries)."""
     invoiced = invoices(scope).order_by().aggregate(s=Sum("net_ore"))["s"]
     paid = payments(scope).order_by().aggregate(s=Sum("amount_ore"))["s"]
-    hours = time_entries(scope).order_by().aggregate(total_minutes=Sum("minutes"), cost=Sum(COST))
+    [hours] = hour_totals(scope, ()) or [{"minutes": 0, "cost_ore": 0}]
     expense = expenses(scope).order_by().aggregate(s=Sum("cost_ore"))["s"]
     return Summary(
         _int(invoiced),
         _int(paid),
-        _int(hours["total_minutes"]),
-        _int(hours["cost"]) + _int(expense),
+        hours["minutes"],
+        hours["cost_ore"] + _int(expense),
     )
 
 

@@ -19,6 +19,7 @@ from kunde.invoices.services.lines import (
 )
 from kunde.lib.money import format_money
 from kunde.projects.models import Expense, TimeEntry
+from kunde.stats.summary import hours_changing
 
 
 def credited_quantities(invoice: Invoice, exclude_credit_note=None) -> dict[int, Decimal]:
@@ -197,5 +198,6 @@ def reopen_fully_credited_hours(invoice: Invoice) -> None:
         for pk, line_qty in invoice.lines.values_list("pk", "quantity")
         if line_qty + credited.get(pk, 0) == 0
     ]
-    TimeEntry.objects.filter(invoice_line__in=done).update(invoice_line=None)
+    with hours_changing(TimeEntry.objects.filter(invoice_line__in=done)):
+        TimeEntry.objects.filter(invoice_line__in=done).update(invoice_line=None)
     Expense.objects.filter(invoice_line__in=done).update(invoice_line=None)

@@ -26,6 +26,8 @@ from kunde.invoices.services.credit_notes import check_credit_fits, reopen_fully
 from kunde.invoices.services.lines import recompute_totals, require_draft
 from kunde.lib.invoice_document import to_data
 from kunde.lib.invoice_pdf import render_invoice_pdf
+from kunde.projects.models import TimeEntry
+from kunde.stats.summary import hours_changing
 
 
 def _check_issuable(invoice: Invoice) -> None:
@@ -100,7 +102,9 @@ def invoice_issue(*, actor, invoice: Invoice, issue_date: date | None = None) ->
         invoice.issued_at = timezone.now()
         invoice.printable = to_data(printable_invoice(invoice))
         # The row is still a draft in the database, so this save is allowed; the next is not.
-        invoice.save()
+        # Its hours become invoiced hours in the key statistics' summary.
+        with hours_changing(TimeEntry.objects.filter(invoice_line__invoice=invoice)):
+            invoice.save()
         series.next_number += 1
         series.save(update_fields=["next_number"])
         if invoice.kind == InvoiceKind.CREDIT_NOTE and invoice.reopen_hours:

@@ -1,5 +1,8 @@
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kunde.lib import money
 
 
@@ -26,3 +29,19 @@ def test_money_is_shown_in_norwegian_format():
 
 def test_hours_are_shown_with_two_decimals():
     assert money.format_hours(90) == "1,50"
+
+
+@given(st.integers(-(10**15), 10**15))
+def test_norwegian_amounts_are_written_exactly_as_babel_writes_them(ore):
+    from babel.numbers import format_currency
+
+    expected = format_currency(money.ore_to_kroner(ore), "NOK", locale="nb_NO")
+    assert money.format_money(ore) == expected
+
+
+@given(st.integers(-(10**9), 10**9))
+def test_norwegian_hours_are_written_exactly_as_babel_writes_them(minutes):
+    from babel.numbers import format_decimal
+
+    hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    assert money.format_hours(minutes) == format_decimal(hours, format="#,##0.00", locale="nb_NO")

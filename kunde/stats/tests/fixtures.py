@@ -11,6 +11,7 @@ from kunde.payments.models import Payment
 from kunde.projects.models import Expense, Project, TimeEntry
 from kunde.stats.periods import Period
 from kunde.stats.selectors import Scope
+from kunde.stats.summary import summary_rebuild
 
 PERIOD = Period(date(2026, 1, 1), date(2026, 6, 30))
 TODAY = date(2026, 7, 15)
@@ -98,6 +99,7 @@ def ledger(db, customer, manager, finance):
     Expense.objects.create(
         project=p1, date=date(2025, 11, 1), description="Før", cost_ore=5_000, sales_ore=6_000
     )
+    summary_rebuild()  # the rows above were written without the services
     return SimpleNamespace(
         customer=customer,
         p1=p1,

@@ -6,6 +6,7 @@ from kunde.demo.generator import DemoDataPresent, demo_data_create
 from kunde.demo.invoicing import demo_invoices_create
 from kunde.demo.payments import demo_payments_create
 from kunde.offers.demo import demo_offers_create
+from kunde.stats.summary import summary_rebuild
 
 
 class Command(BaseCommand):
@@ -80,6 +81,8 @@ class Command(BaseCommand):
         payments = demo_payments_create(seed=seed, log=self.stdout.write) if issued else 0
         files = demo_files_create(seed=seed, customers=files, log=self.stdout.write) if files else 0
         offers = demo_offers_create(seed=seed, customers=offers, log=self.stdout.write)
+        # The demo writes hours and invoices in bulk, past the services that keep the summary.
+        summary_rebuild()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {summary.customers:,} customers, {summary.contacts:,} contacts, "
