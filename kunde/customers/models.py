@@ -131,6 +131,7 @@ class Customer(models.Model):
         blank=True,
         editable=False,
         related_name="merged_customers",
+        db_index=False,  # the partial index below
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -140,6 +141,14 @@ class Customer(models.Model):
             models.Index(fields=["sort_name", "id"], name="customer_sort_name"),
             models.Index(fields=["created_at", "id"], name="customer_created"),
             models.Index(fields=["status", "sort_name", "id"], name="customer_status_name"),
+            # Only the few merged customers: a full index on the column made SQLite answer the
+            # list's "merged_into IS NULL" from it and sort 100,000 rows for every page and for
+            # Previous / Next (65 ms), instead of walking the sort_name index.
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="customer_merged_into",
+            ),
         ]
 
     def __str__(self):

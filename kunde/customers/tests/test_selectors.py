@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kunde.customers import services
 from kunde.customers.models import Tag
@@ -102,6 +104,27 @@ def test_neighbours_stay_inside_the_search(customers):
     first, second = customer_list_page(params).object_list
     assert customer_neighbours(_customer(first.pk), params) == (None, second.pk)
     assert customer_neighbours(_customer(second.pk), params) == (first.pk, None)
+
+
+def test_the_list_and_its_neighbours_walk_the_name_index(customers):
+    """Leaving merged customers out must not make SQLite sort the whole list (measured: 65 ms
+    for Previous / Next on 100,000 customers while a full merged_into index was chosen)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL plans by cost: a table this small shows nothing of its choice")
+    params = CustomerListParams()
+    listed = params.filtered().order_by(*params.order_by).values_list("id", flat=True)
+    plans = [listed[:50].explain()]
+    customer = _customer(customers[2].pk)
+    with CaptureQueriesContext(connection) as queries:
+        customer_neighbours(customer, params)
+    with connection.cursor() as cursor:
+        for query in queries:
+            cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+            plans.append(str(cursor.fetchall()))
+    assert len(plans) == 3
+    for plan in plans:
+        assert "customer_sort_name" in plan
+        assert "TEMP B-TREE" not in plan
 
 
 def _customer(pk):
