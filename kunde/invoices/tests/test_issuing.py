@@ -58,6 +58,17 @@ def test_issuing_takes_number_dates_kid_snapshots_and_renders_the_pdf_after_comm
     assert issued.pdf_sha256 == hashlib.sha256(content).hexdigest()
 
 
+def test_an_issue_is_a_few_statements_under_the_lock(
+    draft, finance, customer, django_assert_num_queries
+):
+    services.invoice_issue(actor=finance, invoice=_one_line(customer, finance))  # series made
+    # Savepoint and release (the test's transaction), the draft locked, its lines, the company,
+    # the number taken, the draft issued, the activity entry: nothing repeated, no lookups.
+    with django_assert_num_queries(8):
+        issued = services.invoice_issue(actor=finance, invoice=draft)
+    assert (issued.number, InvoiceSeries.objects.get().next_number) == (2, 3)
+
+
 def test_the_pdf_has_the_same_bytes_whenever_it_is_rendered(draft, finance, customer):
     issued = services.invoice_issue(actor=finance, invoice=draft)
     first = render_invoice_pdf(issued_printable(issued))
