@@ -345,6 +345,10 @@ class Invoice(models.Model):
 
     class Meta:
         indexes = [
+            # The worker's scan for lost PDF renders (invoices.pdf.lost_pdfs_render) reads only
+            # the issued documents without a PDF from it, oldest first. Not a partial index:
+            # SQLite cannot use one for a query whose values are bound parameters.
+            models.Index(fields=["status", "pdf", "issued_at"], name="invoice_pdf_missing"),
             models.Index(fields=["customer", "-issue_date", "-id"], name="invoice_customer_date"),
             models.Index(fields=["-issue_date", "-id"], name="invoice_date"),
             models.Index(fields=["status", "export_status"], name="invoice_export"),

@@ -109,7 +109,7 @@ def invoice_issue(*, actor, invoice: Invoice, issue_date: date | None = None) ->
 
 
 def _issue(*, actor, invoice_id: int, issue_date: date | None, kid: list[str]) -> Invoice:
-    """The locked transaction of `invoice_issue` (nine statements with BEGIN and COMMIT for an
+    """The locked transaction of `invoice_issue` (eight statements with BEGIN and COMMIT for an
     invoice); the KID it tries is appended to `kid`."""
     with transaction.atomic():
         invoice = (

@@ -37,6 +37,25 @@ def test_housekeeping_renders_a_lost_pdf_once(lost):
     assert jobs_housekeeping()["pdfs_rendered"] == 0
 
 
+def test_the_scan_finds_documents_with_an_empty_or_null_pdf_oldest_first(
+    lost, finance, customer
+):
+    # A draft may hold its empty file as "" or NULL (how it was saved); issued, both are lost.
+    draft = services.invoice_draft_create(
+        actor=finance,
+        customer=customer,
+        lines=[{"description": "Reise", "quantity": 1, "unit_price_ore": 45000}],
+    )
+    Invoice.objects.filter(pk=draft.pk).update(pdf=None)
+    null_pdf = services.invoice_issue(actor=finance, invoice=draft)  # issued after `lost`
+    later = timezone.now() + timedelta(seconds=1)
+
+    assert pdf.lost_pdfs_render(now=later, limit=1) == 1
+    assert Invoice.objects.get(pk=lost.pk).pdf and not Invoice.objects.get(pk=null_pdf.pk).pdf
+    assert pdf.lost_pdfs_render(now=later) == 1
+    assert Invoice.objects.get(pk=null_pdf.pk).pdf
+
+
 def test_a_render_still_within_the_timeout_is_left_alone(lost, settings):
     settings.PDF_RENDER_LOST_AFTER_SECONDS = 600
     assert jobs_housekeeping()["pdfs_rendered"] == 0
