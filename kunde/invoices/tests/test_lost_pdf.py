@@ -37,9 +37,7 @@ def test_housekeeping_renders_a_lost_pdf_once(lost):
     assert jobs_housekeeping()["pdfs_rendered"] == 0
 
 
-def test_the_scan_finds_documents_with_an_empty_or_null_pdf_oldest_first(
-    lost, finance, customer
-):
+def test_the_scan_finds_documents_with_an_empty_or_null_pdf_oldest_first(lost, finance, customer):
     # A draft may hold its empty file as "" or NULL (how it was saved); issued, both are lost.
     draft = services.invoice_draft_create(
         actor=finance,
