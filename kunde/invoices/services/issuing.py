@@ -126,6 +126,12 @@ def _issue(*, actor, invoice_id: int, issue_date: date | None, kid: list[str]) -
             check_credit_fits(invoice.credited_invoice, invoice)
         company = Company.load()
         _fill_parties_and_dates(invoice, company, issue_date or timezone.localdate())
+        invoice.status = InvoiceStatus.ISSUED
+        invoice.issued_by = actor
+        invoice.issued_at = timezone.now()
+        # Frozen before the number is taken: the number and KID are the only parts of the
+        # document that need the series row, and they are plain fields of its data.
+        document = to_data(printable_invoice(invoice, lines=lines))
         invoice.number = InvoiceSeries.number_take()  # the series row is locked from here
         invoice.kid = document_kid(
             company,
@@ -135,10 +141,7 @@ def _issue(*, actor, invoice_id: int, issue_date: date | None, kid: list[str]) -
         )
         if invoice.kid:
             kid.append(invoice.kid)
-        invoice.status = InvoiceStatus.ISSUED
-        invoice.issued_by = actor
-        invoice.issued_at = timezone.now()
-        invoice.printable = to_data(printable_invoice(invoice, lines=lines))
+        invoice.printable = {**document, "number": invoice.number, "kid": invoice.kid or ""}
         # Only while the row is still a draft: the last change the database lets it take.
         if not Invoice.objects.draft_issue(invoice, fields=ISSUED_FIELDS):
             raise InvoiceStateError(
