@@ -40,6 +40,9 @@ def _start_worker() -> subprocess.Popen:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
         "TASKS_BACKEND": "django_tasks_db.backend.DatabaseBackend",
         "LOG_LEVEL": "WARNING",
+        # As in production (DEBUG keeps every query in memory); `make bench` sets DEBUG=1.
+        "DEBUG": "0",
+        "SECRET_KEY": settings.SECRET_KEY,
         # The bench's bulk-inserted invoices have no PDF: the workers' housekeeping would
         # render them ("lost") while the figures are taken.
         "PDF_RENDER_LOST_AFTER_SECONDS": str(10 * 365 * 24 * 3600),
