@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -177,28 +177,24 @@ def bench_jobs(
     noop_jobs: int | None = None,
     import_transactions: int | None = None,
     issuers: int = 8,
-) -> list[dict]:
-    """The figures of issue 11. Sizes: --quick small ones, else the issue's (10,000 no-op jobs,
-    an import of 100,000 transactions); `noop_jobs` and `import_transactions` set them."""
+) -> Iterator[dict]:
+    """The figures of issue 11, each as soon as it is taken. Sizes: --quick small ones, else
+    the issue's (10,000 no-op jobs, an import of 100,000 transactions); `noop_jobs` and
+    `import_transactions` set them."""
     from kunde.invoices.bench import bench_issuing, bench_issuing_concurrent
     from kunde.payments.bench import _bench_user
 
     actor = _bench_user()
-    rows = [
-        bench_issuing(count=100 if quick else 1000, log=log),
-        bench_issuing_concurrent(count=200 if quick else 2000, issuers=issuers, log=log),
-    ]
+    yield bench_issuing(count=100 if quick else 1000, log=log)
+    yield bench_issuing_concurrent(count=200 if quick else 2000, issuers=issuers, log=log)
     latency = bench_latency(actor=actor, samples=10 if quick else 50, log=log)
-    rows.append(latency)
+    yield latency
     if noop_jobs is None:
         noop_jobs = 200 if quick else 10_000
     for workers in (1, 2):
-        rows.append(bench_throughput(actor=actor, jobs=noop_jobs, workers=workers, log=log))
+        yield bench_throughput(actor=actor, jobs=noop_jobs, workers=workers, log=log)
     if import_transactions is None:
         import_transactions = 2_000 if quick else 100_000
-    rows.append(
-        bench_queued_import(
-            transactions=import_transactions, latency_ms=latency["median_ms"], log=log
-        )
+    yield bench_queued_import(
+        transactions=import_transactions, latency_ms=latency["median_ms"], log=log
     )
-    return rows
