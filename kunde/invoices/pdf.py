@@ -12,6 +12,7 @@ the same bytes, and the row takes the first stored file only; a second one is de
 import contextvars
 import hashlib
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -106,6 +107,13 @@ def renders_deferred() -> Iterator[list[int]]:
         _deferred.reset(token)
 
 
+# Documents whose lost render failed in this process, and when (time.monotonic()): they are
+# tried again after RETRY_FAILED_SECONDS, so that a few that always fail cannot hold the scan's
+# first places and keep every other lost PDF from being rendered.
+_failed_renders: dict[int, float] = {}
+RETRY_FAILED_SECONDS = 3600
+
+
 def lost_pdfs_render(*, now=None, limit: int = 200) -> int:
     """Render the PDFs of issued documents still without one `PDF_RENDER_LOST_AFTER_SECONDS`
     after issue: their render after commit was lost (the process died, the render failed).
@@ -120,6 +128,12 @@ def lost_pdfs_render(*, now=None, limit: int = 200) -> int:
     # "No PDF" is an empty name or NULL: one query each, so each reads only its part of the
     # invoice_pdf_missing index (an OR would read every issued document).
     issued_before = Invoice.objects.filter(status=InvoiceStatus.ISSUED, issued_at__lt=before)
+    clock = time.monotonic()
+    for invoice_id, failed_at in list(_failed_renders.items()):
+        if clock - failed_at >= RETRY_FAILED_SECONDS:
+            del _failed_renders[invoice_id]
+    if _failed_renders:
+        issued_before = issued_before.exclude(pk__in=list(_failed_renders))
     lost = sorted(
         row
         for no_pdf in (issued_before.filter(pdf=""), issued_before.filter(pdf__isnull=True))
@@ -132,5 +146,6 @@ def lost_pdfs_render(*, now=None, limit: int = 200) -> int:
                 rendered += 1
                 logger.warning("Rendered the lost PDF of invoice %s", invoice_id)
         except Exception:
+            _failed_renders[invoice_id] = time.monotonic()
             logger.exception("Rendering the lost PDF of invoice %s failed", invoice_id)
     return rendered
