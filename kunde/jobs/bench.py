@@ -199,7 +199,7 @@ def bench_jobs(
     from kunde.payments.bench import _bench_user
 
     actor = _bench_user()
-    yield bench_issuing(count=100 if quick else 1000, log=log)
+    yield bench_issuing(count=300 if quick else 1000, log=log)  # as `kunde bench --quick`
     yield bench_issuing_concurrent(count=200 if quick else 2000, issuers=issuers, log=log)
     latency = bench_latency(actor=actor, samples=10 if quick else 50, log=log)
     yield latency
