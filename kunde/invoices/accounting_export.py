@@ -5,6 +5,7 @@ documents transferred, in one transaction. People change a document's export sta
 """
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -194,7 +195,7 @@ def rows_csv(rows: list[dict]) -> bytes:
     return table_csv(columns=COLUMNS, rows=rows, delimiter=CSV_DELIMITER)
 
 
-def rows_xlsx(rows: list[dict], run: AccountingExport) -> bytes:
+def rows_xlsx(rows: Iterable[dict], run: AccountingExport) -> bytes:
     at = timezone.localtime(run.created_at).strftime("%d.%m.%Y %H:%M")
     return table_xlsx(
         title=f"Accounting export {run.pk}",
@@ -208,12 +209,22 @@ def rows_xlsx(rows: list[dict], run: AccountingExport) -> bytes:
 # Actions --------------------------------------------------------------------------------------
 
 
-def accounting_export_run(*, actor) -> AccountingExport | None:
+# How far a run is, in percent, when each step is done: the rows are built per document, the
+# XLSX (the slowest file) is written row by row; marking the documents is quick.
+ROWS_BUILT, CSV_WRITTEN, XLSX_WRITTEN = 40, 50, 90
+
+
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
+def accounting_export_run(*, actor, progress=_no_progress) -> AccountingExport | None:
     """Export every issued document that is to be transferred, and mark them transferred.
 
     The documents are locked while the files are written, so two runs at the same time never
     export a document twice: the second waits, then finds nothing left. Returns None, and
-    writes no file, when there is nothing to transfer.
+    writes no file, when there is nothing to transfer. `progress(percent, 100)` is told how
+    far the run is (a job's progress bar).
     """
     with transaction.atomic():
         documents = list(
@@ -229,13 +240,26 @@ def accounting_export_run(*, actor) -> AccountingExport | None:
             "invoice_id", "position", "id"
         ):
             lines[line.invoice_id].append(line)
-        rows = [row for doc in documents for row in document_rows(doc, lines[doc.pk])]
+        rows = []
+        for done, doc in enumerate(documents, start=1):
+            rows.extend(document_rows(doc, lines[doc.pk]))
+            if done % 200 == 0:
+                progress(done * ROWS_BUILT // len(documents), 100)
+        progress(ROWS_BUILT, 100)
 
         run = AccountingExport.objects.create(created_by=actor, document_count=len(documents))
         name = f"accounting-export-{run.pk:05d}"
         run.csv_file.save(f"{name}.csv", ContentFile(rows_csv(rows)), save=False)
-        run.xlsx_file.save(f"{name}.xlsx", ContentFile(rows_xlsx(rows, run)), save=False)
+        progress(CSV_WRITTEN, 100)
+        xlsx_rows = _counted(
+            rows,
+            lambda done: progress(
+                CSV_WRITTEN + (XLSX_WRITTEN - CSV_WRITTEN) * done // len(rows), 100
+            ),
+        )
+        run.xlsx_file.save(f"{name}.xlsx", ContentFile(rows_xlsx(xlsx_rows, run)), save=False)
         run.save(update_fields=["csv_file", "xlsx_file"])
+        progress(XLSX_WRITTEN, 100)
 
         Invoice.objects.filter(pk__in=[doc.pk for doc in documents]).update(
             export_status=ExportStatus.TRANSFERRED, exported_at=timezone.now(), export_run=run
@@ -252,6 +276,14 @@ def accounting_export_run(*, actor) -> AccountingExport | None:
                 changes=_status_changes(docs, ExportStatus.TRANSFERRED),
             )
     return run
+
+
+def _counted(rows: list[dict], report) -> Iterator[dict]:
+    """The rows as a file writer takes them, calling `report(taken)` every 500 rows."""
+    for taken, row in enumerate(rows, start=1):
+        yield row
+        if taken % 500 == 0:
+            report(taken)
 
 
 def _status_changes(documents: list[Invoice], new: str) -> dict:
@@ -347,7 +379,7 @@ def run_export_job(job, report) -> dict:
     """The job: one run, as the button does (a run that died is rolled back whole, so the next
     attempt exports the same documents once)."""
     try:
-        run = accounting_export_run(actor=job.created_by)
+        run = accounting_export_run(actor=job.created_by, progress=report)
     except AccountingExportError as error:
         raise ValidationError(_("Nothing was exported: %(reason)s") % {"reason": error}) from None
     if run is None:

@@ -70,9 +70,10 @@ def _hour_specification(invoice) -> list[HourLine]:
     ]
 
 
-def printable_invoice(invoice) -> PrintableInvoice:
-    """The issued (or draft, for a preview) invoice as a document to render."""
-    lines = list(invoice.lines.all())
+def printable_invoice(invoice, *, lines=None) -> PrintableInvoice:
+    """The issued (or draft, for a preview) invoice as a document to render; `lines` when the
+    caller has them already."""
+    lines = list(invoice.lines.all()) if lines is None else lines
     totals = document_totals([(line.net_ore, line.vat_category, line.vat_rate) for line in lines])
     credited = invoice.credited_invoice
     return PrintableInvoice(

@@ -5,7 +5,7 @@ change them, except the few operational fields listed in `Invoice.MUTABLE_AFTER_
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -211,6 +211,14 @@ class InvoiceQuerySet(models.QuerySet):
         allowance.delete()
         return moved
 
+    def draft_issue(self, invoice: "Invoice", *, fields) -> bool:
+        """Write `fields` of an issuing draft in one UPDATE that only a draft row takes (the
+        database triggers refuse any change of an issued row); False if it was issued already.
+        Issuing calls it with the row locked."""
+        draft = self.filter(pk=invoice.pk, status=InvoiceStatus.DRAFT)
+        values = {name: getattr(invoice, name) for name in fields}
+        return super(InvoiceQuerySet, draft).update(**values) == 1
+
     def pdf_attach(self, pk: int, *, name: str, sha256: str) -> bool:
         """Record the stored PDF of an issued document, once: the PDF is rendered after issue,
         so the row gets it only while it has none. False when it already had one."""
@@ -240,6 +248,23 @@ class InvoiceSeries(models.Model):
 
     def __str__(self):
         return f"next {self.next_number}"
+
+    @classmethod
+    def number_take(cls) -> int:
+        """Take the next number inside the caller's transaction: one UPDATE that locks the row
+        (until commit, so numbers have no gaps) and moves it on. Issuing calls it as late as it
+        can, so that concurrent issuers wait for each other as briefly as possible."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET next_number = next_number + 1 WHERE id = 1 "
+                "RETURNING next_number - 1"
+            )
+            row = cursor.fetchone()
+        if row is None:  # the first number ever: the row is made once, then taken as above
+            cls.objects.get_or_create(pk=1)
+            return cls.number_take()
+        return row[0]
 
 
 class Invoice(models.Model):
@@ -320,6 +345,10 @@ class Invoice(models.Model):
 
     class Meta:
         indexes = [
+            # The worker's scan for lost PDF renders (invoices.pdf.lost_pdfs_render) reads only
+            # the issued documents without a PDF from it, oldest first. Not a partial index:
+            # SQLite cannot use one for a query whose values are bound parameters.
+            models.Index(fields=["status", "pdf", "issued_at"], name="invoice_pdf_missing"),
             models.Index(fields=["customer", "-issue_date", "-id"], name="invoice_customer_date"),
             models.Index(fields=["-issue_date", "-id"], name="invoice_date"),
             models.Index(fields=["status", "export_status"], name="invoice_export"),

@@ -12,13 +12,13 @@ the same bytes, and the row takes the first stored file only; a second one is de
 import contextvars
 import hashlib
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 
 from kunde.invoices.documents import printable_invoice
 from kunde.invoices.models import Invoice, InvoiceStatus
@@ -107,6 +107,13 @@ def renders_deferred() -> Iterator[list[int]]:
         _deferred.reset(token)
 
 
+# Documents whose lost render failed in this process, and when (time.monotonic()): they are
+# tried again after RETRY_FAILED_SECONDS, so that a few that always fail cannot hold the scan's
+# first places and keep every other lost PDF from being rendered.
+_failed_renders: dict[int, float] = {}
+RETRY_FAILED_SECONDS = 3600
+
+
 def lost_pdfs_render(*, now=None, limit: int = 200) -> int:
     """Render the PDFs of issued documents still without one `PDF_RENDER_LOST_AFTER_SECONDS`
     after issue: their render after commit was lost (the process died, the render failed).
@@ -118,18 +125,27 @@ def lost_pdfs_render(*, now=None, limit: int = 200) -> int:
 
     now = now or timezone.now()
     before = now - timedelta(seconds=settings.PDF_RENDER_LOST_AFTER_SECONDS)
-    lost = (
-        Invoice.objects.filter(issued_at__lt=before, status=InvoiceStatus.ISSUED)
-        .filter(Q(pdf="") | Q(pdf__isnull=True))
-        .order_by("issued_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    # "No PDF" is an empty name or NULL: one query each, so each reads only its part of the
+    # invoice_pdf_missing index (an OR would read every issued document).
+    issued_before = Invoice.objects.filter(status=InvoiceStatus.ISSUED, issued_at__lt=before)
+    clock = time.monotonic()
+    for invoice_id, failed_at in list(_failed_renders.items()):
+        if clock - failed_at >= RETRY_FAILED_SECONDS:
+            del _failed_renders[invoice_id]
+    if _failed_renders:
+        issued_before = issued_before.exclude(pk__in=list(_failed_renders))
+    lost = sorted(
+        row
+        for no_pdf in (issued_before.filter(pdf=""), issued_before.filter(pdf__isnull=True))
+        for row in no_pdf.order_by("issued_at").values_list("issued_at", "pk")[:limit]
+    )[:limit]
     rendered = 0
-    for invoice_id in list(lost):
+    for _issued_at, invoice_id in lost:
         try:
             if invoice_pdf_render(invoice_id) is not None:
                 rendered += 1
                 logger.warning("Rendered the lost PDF of invoice %s", invoice_id)
         except Exception:
+            _failed_renders[invoice_id] = time.monotonic()
             logger.exception("Rendering the lost PDF of invoice %s failed", invoice_id)
     return rendered

@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from datetime import timedelta
 
@@ -99,30 +100,56 @@ def _enqueue_task(job: Job, *, run_after=None) -> None:
 
 
 class _LeaseKeeper(threading.Thread):
-    """Renews the job's lease while it runs, on its own database connection."""
+    """Renews the leases of the jobs this process runs, on its own database connection: one
+    thread per process for all its jobs (a thread started per job cost more than a no-op job).
+    `hold` and `release` a job around its run; `renew` does one round."""
 
-    def __init__(self, job_id: int, worker: str, attempt: int):
-        super().__init__(name=f"job-lease-{job_id}", daemon=True)
-        self.job_id, self.worker, self.attempt = job_id, worker, attempt
-        self.stopped = threading.Event()
+    def __init__(self):
+        super().__init__(name="job-leases", daemon=True)
+        self.held: dict[int, str] = {}  # job id -> worker name
+        self.lock = threading.Lock()
+
+    def hold(self, job_id: int, worker: str) -> None:
+        with self.lock:
+            self.held[job_id] = worker
+
+    def release(self, job_id: int) -> None:
+        with self.lock:
+            self.held.pop(job_id, None)
+
+    def renew(self) -> None:
+        with self.lock:
+            held = list(self.held.items())
+        for job_id, worker in held:
+            try:
+                Job.objects.filter(pk=job_id, state=JobState.RUNNING, worker=worker).update(
+                    lease_expires_at=timezone.now() + timedelta(seconds=lease_seconds())
+                )
+            except Exception:
+                # The database is busy or away: the next round tries again.
+                logger.warning("Could not renew the lease of job %s", job_id)
 
     def run(self):
-        every = max(lease_seconds() / 4, 0.05)
-        try:
-            while not self.stopped.wait(every):
-                try:
-                    Job.objects.filter(
-                        pk=self.job_id, state=JobState.RUNNING, worker=self.worker
-                    ).update(lease_expires_at=timezone.now() + timedelta(seconds=lease_seconds()))
-                except Exception:
-                    # The database is busy or away: the next beat tries again.
-                    logger.warning("Could not renew the lease of job %s", self.job_id)
-        finally:
-            connection.close()
+        while True:
+            time.sleep(max(lease_seconds() / 4, 0.05))
+            if self.held:
+                self.renew()
+                connection.close()  # this thread's own; not kept open between rounds
 
-    def stop(self):
-        self.stopped.set()
-        self.join(timeout=5)
+
+_keeper: _LeaseKeeper | None = None
+_keeper_lock = threading.Lock()
+
+
+def _lease_keeper() -> _LeaseKeeper:
+    """This process's keeper, started on its first job (again in a forked child, where the
+    parent's thread does not run)."""
+    global _keeper
+    with _keeper_lock:
+        if _keeper is None or not _keeper.is_alive():
+            _keeper = _LeaseKeeper()
+            _keeper.start()
+        return _keeper
 
 
 def job_run(*, job_id: int) -> dict:
@@ -149,8 +176,8 @@ def job_run(*, job_id: int) -> dict:
 def _run_claimed(job: Job, me: str) -> dict:
     kind = KINDS[job.kind]
     reporter = ProgressReporter(job.pk)
-    keeper = _LeaseKeeper(job.pk, me, job.attempts)
-    keeper.start()
+    keeper = _lease_keeper()
+    keeper.hold(job.pk, me)
     mine = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=me, attempts=job.attempts)
     try:
         result = import_string(kind.run)(job, reporter)
@@ -166,7 +193,7 @@ def _run_claimed(job: Job, me: str) -> dict:
         _give_up(job, mine, message=message, trace=traceback.format_exc())
         return {"error": message}
     finally:
-        keeper.stop()
+        keeper.release(job.pk)
         reporter.clear()
     mine.update(
         state=JobState.SUCCEEDED,

@@ -7,7 +7,13 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    connections,
+)
 from django_tasks_db.management.commands.db_worker import Worker
 
 logger = logging.getLogger("kunde.jobs")
@@ -47,6 +53,17 @@ class Reaper(threading.Thread):
         connection.close()
 
 
+def _keep_sqlite_connections() -> None:
+    """A worker keeps its SQLite connection from job to job. The settings close it after
+    every request (CONN_MAX_AGE 0), and the library's loop closes "old" connections after
+    every job: opening one again, and the WAL checkpoint when the last one closes, took longer
+    than a no-op job. PostgreSQL connections already live for CONN_MAX_AGE."""
+    for alias in connections:
+        if connections.settings[alias]["ENGINE"] == "django.db.backends.sqlite3":
+            connections[alias].close()
+            connections.settings[alias]["CONN_MAX_AGE"] = None
+
+
 class KundeWorker(Worker):
     def __init__(self, *, sleep=time.sleep, **kwargs):
         super().__init__(**kwargs)
@@ -54,6 +71,7 @@ class KundeWorker(Worker):
         self.db_waits = 0
 
     def run(self) -> None:
+        _keep_sqlite_connections()
         reaper = Reaper(
             float(settings.JOBS_REAP_SECONDS),
             min(HOUSEKEEPING_SECONDS, float(settings.PDF_RENDER_LOST_AFTER_SECONDS)),

@@ -1,11 +1,13 @@
 """Issuing: a draft becomes a permanent, numbered document; and the draft's preview, which goes
 through the same steps without taking a number."""
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,28 +20,38 @@ from kunde.invoices.models import (
     DeliveryAttempt,
     Invoice,
     InvoiceKind,
+    InvoiceLine,
     InvoiceSeries,
     InvoiceStatus,
 )
 from kunde.invoices.pdf import render_after_issue
 from kunde.invoices.services.credit_notes import check_credit_fits, reopen_fully_credited_hours
-from kunde.invoices.services.lines import recompute_totals, require_draft
+from kunde.invoices.services.lines import (
+    InvoiceStateError,
+    recompute_totals,
+    require_draft,
+    totals_set,
+)
 from kunde.lib.invoice_document import to_data
 from kunde.lib.invoice_pdf import render_invoice_pdf
 from kunde.projects.models import TimeEntry
 from kunde.stats.summary import hours_changing
 
 
-def _check_issuable(invoice: Invoice) -> None:
-    """What a draft must be to be issued: lines, and a total of the right sign."""
+def _check_issuable(invoice: Invoice) -> list[InvoiceLine]:
+    """What a draft must be to be issued: lines, and a total of the right sign. Returns the
+    lines (read once: the totals and the frozen document both use them)."""
     require_draft(invoice)
-    if not invoice.lines.exists():
+    has_hours = Exists(TimeEntry.objects.filter(invoice_line=OuterRef("pk")))
+    lines = list(invoice.lines.annotate(has_hours=has_hours))
+    if not lines:
         raise ValidationError({"lines": _("An invoice without lines cannot be issued.")})
-    recompute_totals(invoice)
+    totals_set(invoice, [(line.net_ore, line.vat_category, line.vat_rate) for line in lines])
     if invoice.kind == InvoiceKind.INVOICE and invoice.total_ore < 0:
         raise ValidationError(
             {"lines": _("An invoice cannot have a negative total; issue a credit note instead.")}
         )
+    return lines
 
 
 def _fill_parties_and_dates(invoice: Invoice, company: Company, issue_date: date) -> None:
@@ -50,27 +62,36 @@ def _fill_parties_and_dates(invoice: Invoice, company: Company, issue_date: date
     invoice.buyer = buyer_snapshot(invoice.customer)
 
 
-def _kid(company: Company, invoice: Invoice) -> str | None:
-    kid = document_kid(
-        company,
-        invoice_number=invoice.number,
-        customer_number=invoice.customer.number,
-        credit_note=invoice.kind == InvoiceKind.CREDIT_NOTE,
-    )
+def _kid_taken_error(kid: str) -> ValidationError:
     # A KID identifies one document. A rule changed since earlier documents were issued could
-    # repeat one of theirs: refuse clearly (the number is not taken) rather than fail on the
-    # database's unique index.
-    if kid and Invoice.objects.filter(kid=kid).exists():
-        raise ValidationError(
-            {
-                "kid": _(
-                    "The KID %(kid)s is already used by another document: the company's KID "
-                    "setting does not give every invoice its own KID. Change it under Company."
-                )
-                % {"kid": kid}
-            }
-        )
-    return kid
+    # repeat one of theirs: refuse clearly (the number is not taken).
+    return ValidationError(
+        {
+            "kid": _(
+                "The KID %(kid)s is already used by another document: the company's KID "
+                "setting does not give every invoice its own KID. Change it under Company."
+            )
+            % {"kid": kid}
+        }
+    )
+
+
+# What issuing writes on the draft's row, in one guarded UPDATE.
+ISSUED_FIELDS = (
+    "status",
+    "number",
+    "issue_date",
+    "due_date",
+    "seller",
+    "buyer",
+    "kid",
+    "issued_by",
+    "issued_at",
+    "printable",
+    "net_ore",
+    "vat_ore",
+    "total_ore",
+)
 
 
 def invoice_issue(*, actor, invoice: Invoice, issue_date: date | None = None) -> Invoice:
@@ -81,32 +102,62 @@ def invoice_issue(*, actor, invoice: Invoice, issue_date: date | None = None) ->
     The PDF is not rendered under the lock: after commit, `invoices.pdf.invoice_pdf_render`
     renders it from the frozen document and stores it (until then the document's PDF is "being
     prepared"). A failed issue therefore never leaves a file behind."""
+    tried_kid: list[str] = []
+    try:
+        return _issue(actor=actor, invoice_id=invoice.pk, issue_date=issue_date, kid=tried_kid)
+    except IntegrityError:
+        # Rolled back: no number taken. The KID's unique index is what a valid draft can hit;
+        # asked here, after the fact, instead of by a query under the lock on every issue.
+        if tried_kid and Invoice.objects.filter(kid=tried_kid[0]).exists():
+            raise _kid_taken_error(tried_kid[0]) from None
+        raise
+
+
+def _issue(*, actor, invoice_id: int, issue_date: date | None, kid: list[str]) -> Invoice:
+    """The locked transaction of `invoice_issue` (eight statements with BEGIN and COMMIT for an
+    invoice); the KID it tries is appended to `kid`."""
     with transaction.atomic():
         invoice = (
             Invoice.objects.select_for_update(of=("self",))
-            .select_related("customer", "project", "credited_invoice")
-            .get(pk=invoice.pk)
+            .select_related("customer", "project")
+            .get(pk=invoice_id)
         )
-        _check_issuable(invoice)
+        lines = _check_issuable(invoice)
         if invoice.kind == InvoiceKind.CREDIT_NOTE:
             # Lock the credited invoice so two credit notes cannot both take the same remainder.
-            Invoice.objects.select_for_update().filter(pk=invoice.credited_invoice_id).first()
+            invoice.credited_invoice = Invoice.objects.select_for_update().get(
+                pk=invoice.credited_invoice_id
+            )
             check_credit_fits(invoice.credited_invoice, invoice)
         company = Company.load()
-        series, _created = InvoiceSeries.objects.select_for_update().get_or_create(pk=1)
-        invoice.number = series.next_number
         _fill_parties_and_dates(invoice, company, issue_date or timezone.localdate())
-        invoice.kid = _kid(company, invoice)
         invoice.status = InvoiceStatus.ISSUED
         invoice.issued_by = actor
         invoice.issued_at = timezone.now()
-        invoice.printable = to_data(printable_invoice(invoice))
-        # The row is still a draft in the database, so this save is allowed; the next is not.
-        # Its hours become invoiced hours in the key statistics' summary.
-        with hours_changing(TimeEntry.objects.filter(invoice_line__invoice=invoice)):
-            invoice.save()
-        series.next_number += 1
-        series.save(update_fields=["next_number"])
+        # Frozen before the number is taken: the number and KID are the only parts of the
+        # document that need the series row, and they are plain fields of its data.
+        document = to_data(printable_invoice(invoice, lines=lines))
+        invoice.number = InvoiceSeries.number_take()  # the series row is locked from here
+        invoice.kid = document_kid(
+            company,
+            invoice_number=invoice.number,
+            customer_number=invoice.customer.number,
+            credit_note=invoice.kind == InvoiceKind.CREDIT_NOTE,
+        )
+        if invoice.kid:
+            kid.append(invoice.kid)
+        invoice.printable = {**document, "number": invoice.number, "kid": invoice.kid or ""}
+        # Its hours become invoiced hours in the key statistics' summary (read only when the
+        # lines have hours: most invoices have none, and issuing is counted in statements).
+        hour_lines = [line.pk for line in lines if line.has_hours]
+        hours = TimeEntry.objects.filter(invoice_line__in=hour_lines)
+        with hours_changing(hours) if hour_lines else nullcontext():
+            # Only while the row is still a draft: the last change the database lets it take.
+            if not Invoice.objects.draft_issue(invoice, fields=ISSUED_FIELDS):
+                raise InvoiceStateError(
+                    _("%(doc)s is issued and cannot be changed; issue a credit note instead.")
+                    % {"doc": invoice}
+                )
         if invoice.kind == InvoiceKind.CREDIT_NOTE and invoice.reopen_hours:
             reopen_fully_credited_hours(invoice.credited_invoice)
         log_activity(

@@ -108,8 +108,12 @@ def build_line(
 
 
 def recompute_totals(invoice: Invoice) -> None:
-    lines = invoice.lines.values_list("net_ore", "vat_category", "vat_rate")
-    totals = document_totals(list(lines))
+    totals_set(invoice, list(invoice.lines.values_list("net_ore", "vat_category", "vat_rate")))
+
+
+def totals_set(invoice: Invoice, lines: list[tuple[int, str, int]]) -> None:
+    """The document's totals from its lines' (net øre, VAT category, VAT rate)."""
+    totals = document_totals(lines)
     invoice.net_ore, invoice.vat_ore, invoice.total_ore = (
         totals.net_ore,
         totals.vat_ore,

@@ -39,3 +39,14 @@ def test_other_roles_cannot_queue_an_export(request, client_for, issued, setting
     settings.DOWNLOADS_QUEUE_ABOVE_ROWS = 0
     response = client_for(request.getfixturevalue(persona)).post(EXPORTS)
     assert response.status_code == 403 and not Job.objects.exists()
+
+
+def test_an_export_reports_its_progress_step_by_step(finance, issued):
+    from kunde.invoices.accounting_export import accounting_export_run
+
+    reported = []
+    run = accounting_export_run(actor=finance, progress=lambda done, total: reported.append(done))
+    assert run.document_count == 2
+    # Rows built, CSV written, XLSX written: the bar moves before the job is done.
+    assert reported == sorted(reported) and {40, 50, 90} <= set(reported)
+    assert max(reported) < 100

@@ -58,6 +58,27 @@ def test_issuing_takes_number_dates_kid_snapshots_and_renders_the_pdf_after_comm
     assert issued.pdf_sha256 == hashlib.sha256(content).hexdigest()
 
 
+def test_an_issue_is_a_few_statements_under_the_lock(
+    draft, finance, customer, django_assert_num_queries
+):
+    services.invoice_issue(actor=finance, invoice=_one_line(customer, finance))  # series made
+    # Savepoint and release (the test's transaction), the draft locked, its lines, the company,
+    # the number taken, the draft issued, the activity entry: nothing repeated, no lookups.
+    with django_assert_num_queries(8):
+        issued = services.invoice_issue(actor=finance, invoice=draft)
+    assert (issued.number, InvoiceSeries.objects.get().next_number) == (2, 3)
+
+
+def test_the_frozen_document_is_the_issued_invoice_with_its_number_and_kid(draft, finance):
+    from kunde.invoices.documents import printable_invoice
+    from kunde.lib.invoice_document import to_data
+
+    issued = services.invoice_issue(actor=finance, invoice=draft)
+    stored = Invoice.objects.get(pk=issued.pk)
+    assert stored.printable == to_data(printable_invoice(stored))
+    assert (stored.printable["number"], stored.printable["kid"]) == (stored.number, stored.kid)
+
+
 def test_the_pdf_has_the_same_bytes_whenever_it_is_rendered(draft, finance, customer):
     issued = services.invoice_issue(actor=finance, invoice=draft)
     first = render_invoice_pdf(issued_printable(issued))

@@ -106,6 +106,25 @@ def _running(finance, **fields) -> Job:
     )
 
 
+def test_the_lease_keeper_renews_the_jobs_it_holds_and_no_other(db, finance):
+    from kunde.jobs.services import _LeaseKeeper
+
+    soon = timezone.now() + timedelta(seconds=5)
+    held = _running(finance, worker="here:1", lease_expires_at=soon)
+    other = _running(finance, worker="here:1", lease_expires_at=soon)
+    keeper = _LeaseKeeper()  # not started: one round by hand
+    keeper.hold(held.pk, "here:1")
+    keeper.hold(other.pk, "taken-over:2")  # another worker runs it now
+    keeper.renew()
+    keeper.release(held.pk)
+    keeper.release(other.pk)
+    held.refresh_from_db()
+    other.refresh_from_db()
+    assert held.lease_expires_at > soon + timedelta(seconds=60)
+    assert other.lease_expires_at == soon
+    assert keeper.held == {}
+
+
 def test_a_job_whose_lease_ran_out_is_run_again(db, finance):
     job = _running(finance, worker="elsewhere:1", lease_expires_at=timezone.now() - timedelta(1))
     assert jobs_reap() == 1

@@ -81,8 +81,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--jobs",
             action="store_true",
-            help="Only the background jobs' figures: issuing rate, enqueue-to-start latency, "
-            "no-op jobs/s with 1 and 2 workers, the OCR import queued against direct.",
+            help="Only the background jobs' figures: issuing rate (one process, and 8 at "
+            "once), enqueue-to-start latency, no-op jobs/s with 1 and 2 workers, the OCR import "
+            "queued against direct.",
+        )
+        parser.add_argument(
+            "--noop-jobs",
+            type=int,
+            help="With --jobs: no-op jobs per throughput run (default 10,000; 200 with --quick).",
+        )
+        parser.add_argument(
+            "--import-transactions",
+            type=int,
+            help="With --jobs: OCR transactions of the queued-against-direct import (default "
+            "100,000; 2,000 with --quick).",
         )
 
     def handle(
@@ -109,7 +121,13 @@ class Command(BaseCommand):
             return
         if jobs:
             call_command("migrate", verbosity=0)
-            for row in bench_jobs(quick=quick, log=log):
+            sizes = {
+                "noop_jobs": options.get("noop_jobs"),
+                "import_transactions": options.get("import_transactions"),
+            }
+            if any(size is not None and size < 1 for size in sizes.values()):
+                raise CommandError("--noop-jobs and --import-transactions must be at least 1.")
+            for row in bench_jobs(quick=quick, log=log, **sizes):
                 self.stdout.write(json.dumps(row, ensure_ascii=False))
             return
         if projects:
