@@ -192,13 +192,15 @@ class Payment(models.Model):
     class Meta:
         ordering = ["date", "id"]
         indexes = [
-            # The ledger reads a customer's payments from this index alone (no table lookups).
+            # The ledger reads a customer's payments from this index alone (no table lookups),
+            # and with the currency and method the Key statistics' payment cards too.
             models.Index(
-                fields=["customer", "date", "id", "invoice", "amount_ore"],
+                fields=["customer", "date", "id", "invoice", "amount_ore", "currency", "method"],
                 name="payment_customer_date",
             ),
-            # With the amount, the open amount of an invoice is read from the index alone.
-            models.Index(fields=["invoice", "amount_ore"], name="payment_invoice"),
+            # With the date and amount, the open amount of an invoice (also on a past day,
+            # `with_open_ore(as_of=...)`) is read from the index alone.
+            models.Index(fields=["invoice", "date", "amount_ore"], name="payment_invoice"),
             # Partial indexes: only the few rows they are for are written to them.
             models.Index(
                 fields=["date", "id"],
