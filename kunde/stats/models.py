@@ -2,15 +2,31 @@ from django.conf import settings
 from django.db import models
 
 
-class HoursSummary(models.Model):
+class HourSums(models.Model):
+    """The sums each summary row holds. Values are sums of per-entry values rounded half up to
+    whole øre, as the figures define them."""
+
+    entries = models.BigIntegerField(default=0)
+    minutes = models.BigIntegerField(default=0)
+    # At each entry's own price per hour (set when it was registered).
+    sales_value_ore = models.BigIntegerField(default=0)
+    # Invoiced: at the invoice line's price; not yet: at the price a draft from hours would
+    # use (`projects.pricing.time_entry_price_ore`).
+    price_value_ore = models.BigIntegerField(default=0)
+    cost_ore = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class HoursSummary(HourSums):
     """The time entries of one project, employee and month with the same flags, summed: what
     the key statistics and the ranking read instead of every time entry. Kept by
     `stats.summary` in the same transaction as each change to time entries; `kunde
     stats-rebuild` makes it again from the entries.
 
     Keyed by project, not customer: a merge moves projects to another customer, and the
-    customer is one join away (projects are few). Values are sums of per-entry values rounded
-    half up to whole øre, as the figures define them."""
+    customer is one join away (projects are few)."""
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     employee = models.ForeignKey(
@@ -21,14 +37,6 @@ class HoursSummary(models.Model):
     # On an issued invoice's line (hours on a draft are not invoiced yet).
     invoiced = models.BooleanField()
     approved = models.BooleanField()
-    entries = models.BigIntegerField(default=0)
-    minutes = models.BigIntegerField(default=0)
-    # At each entry's own price per hour (set when it was registered).
-    sales_value_ore = models.BigIntegerField(default=0)
-    # Invoiced: at the invoice line's price; not yet: at the price a draft from hours would
-    # use (`projects.pricing.time_entry_price_ore`).
-    price_value_ore = models.BigIntegerField(default=0)
-    cost_ore = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -42,7 +50,7 @@ class HoursSummary(models.Model):
         return f"{self.project_id} {self.employee_id} {self.month}: {self.minutes} min"
 
 
-class CustomerHours(models.Model):
+class CustomerHours(HourSums):
     """`HoursSummary` added up per customer, month, employee, billable and invoiced: what the
     tab of a whole customer and the ranking read (a customer with 120 projects has a hundred
     times fewer of these rows). Kept with it by `stats.summary`."""
@@ -54,11 +62,6 @@ class CustomerHours(models.Model):
     month = models.DateField()
     billable = models.BooleanField()
     invoiced = models.BooleanField()
-    entries = models.BigIntegerField(default=0)
-    minutes = models.BigIntegerField(default=0)
-    sales_value_ore = models.BigIntegerField(default=0)
-    price_value_ore = models.BigIntegerField(default=0)
-    cost_ore = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -79,17 +82,12 @@ class CustomerHours(models.Model):
         return f"{self.customer_id} {self.employee_id} {self.month}: {self.minutes} min"
 
 
-class ProjectHours(models.Model):
+class ProjectHours(HourSums):
     """`HoursSummary` added up per project and month: the tab's hours per project (a project
     has a few hundred times fewer of these rows than time entries). Kept with it."""
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
-    entries = models.BigIntegerField(default=0)
-    minutes = models.BigIntegerField(default=0)
-    sales_value_ore = models.BigIntegerField(default=0)
-    price_value_ore = models.BigIntegerField(default=0)
-    cost_ore = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
