@@ -336,6 +336,10 @@ RULES: dict[str, Rule] = {
     "merges.DuplicateDismissal.second": Keep(),
     # Derived from the projects' hours: the merge and its undo make it again (stats.summary).
     "stats.CustomerHours.customer": Keep(),
+    # Follow their invoices to the other customer and back: the database triggers move them.
+    "payments.InvoiceOpenAmount.customer": Keep(),
+    "stats.InvoiceMonth.customer": Keep(),
+    "stats.PaymentMonth.customer": Keep(),
 }
 
 

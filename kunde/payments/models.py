@@ -243,3 +243,45 @@ class Payment(models.Model):
             and set(update_fields) <= self.ASSIGNMENT_FIELDS
             and Payment.objects.filter(pk=self.pk, match_rule=MatchRule.UNMATCHED).exists()
         )
+
+
+class InvoiceOpenAmount(models.Model):
+    """What is open on each issued invoice with every payment and credit note counted, and the
+    latest date among the invoice's, its payments' and its credit notes'. Written by database
+    triggers only (`payments.open_amounts`), so that no way of booking can miss it.
+
+    Not a second definition of what is open (`selectors.with_open_ore` is the one): readers
+    use it to find the few invoices that can be open on a day, and compute their amounts as
+    always. An invoice can be open on a day D only if it is open now and nothing of it is dated
+    after D (`last_date` ≤ D), or if something of it is dated after D."""
+
+    invoice = models.OneToOneField(
+        "invoices.Invoice", on_delete=models.CASCADE, primary_key=True, related_name="open_amount"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # The invoice's own, which never change once it is issued: the Key statistics read open
+    # invoices from these rows alone.
+    currency = models.CharField(max_length=3)
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    due_date = models.DateField(null=True)
+    open_ore = models.BigIntegerField()
+    # Only ever moved forward (a deleted payment leaves it): a later date is always safe.
+    last_date = models.DateField()
+
+    class Meta:
+        indexes = [
+            # Covering: the open invoices with nothing after a day are read from this index
+            # alone (and so the planner prefers it to the next one for them).
+            models.Index(
+                fields=["customer", "open_ore", "last_date", "currency", "project", "due_date"],
+                name="open_amount_customer",
+            ),
+            models.Index(fields=["customer", "last_date"], name="open_amount_last_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_id}: {self.open_ore}"

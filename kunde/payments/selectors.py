@@ -128,6 +128,19 @@ def with_open_ore(invoices: QuerySet, *, as_of: date | None = None) -> QuerySet:
     ).annotate(open_ore=F("total_ore") + F("credited_ore") - F("paid_ore"))
 
 
+def may_be_open(customer_id: int, as_of: date) -> Q:
+    """The issued invoices of a customer that can have something open on `as_of`, as a filter
+    for `with_open_ore` (which says how much): those open now with nothing dated after that
+    day, and those with anything dated after it (`InvoiceOpenAmount`). Most of a customer's
+    invoices are paid: this spares computing each one's open amount to find the few that are
+    not. It names the customer through the table's row (the invoice's own customer, kept by the
+    triggers), so that the database starts from those few rows, not from all the invoices."""
+    # (open now and nothing after) or (anything after) == open now or anything after
+    return Q(open_amount__customer_id=customer_id) & (
+        Q(open_amount__open_ore__gt=0) | Q(open_amount__last_date__gt=as_of)
+    )
+
+
 # The ledger -----------------------------------------------------------------------------------
 
 

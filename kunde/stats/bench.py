@@ -2,9 +2,11 @@
 18,000 payments, 200,000 time entries), all time, against the same figures by hand-written SQL
 on the same database; a typical customer's tab; and a drill-down page.
 
-The hand-written SQL is the floor: one plain aggregate per card, without the per-month,
-per-employee and per-project groups the tab also shows; its hours come from the same summary the
-tab reads (`stats_customerhours`), as a hand-written version would.
+The hand-written SQL is the floor of reading the documents and payments themselves: one plain
+aggregate per card, without the per-month, per-employee and per-project groups the tab also
+shows; its hours come from the same summary the tab reads (`stats_customerhours`). The tab reads
+the documents' and payments' monthly sums and the invoices that can be open (kept by database
+triggers), so it can be under that floor.
 
 Flat in the number of customers: run it with `--quick` (5,000 customers) and without (100,000)
 and compare `stats_tab`; the ranking's goal (1 s) is for 100,000 customers, so `met` says
@@ -123,16 +125,19 @@ def _sql_floor(customer_id: int) -> Callable[[], list]:
             [customer_id],
         ),
         (
-            "SELECT SUM(CASE WHEN o > 0 THEN o ELSE 0 END), "
-            "SUM(CASE WHEN o > 0 AND due_date < %s THEN o ELSE 0 END) FROM ("
+            # Materialized: inlined, the open amount's subqueries would run once per use.
+            "WITH t AS MATERIALIZED ("
             "SELECT i.due_date, i.total_ore"
             " + COALESCE((SELECT SUM(c.total_ore) FROM invoices_invoice c"
-            "   WHERE c.credited_invoice_id = i.id AND c.status = 'issued'), 0)"
+            "   WHERE c.credited_invoice_id = i.id AND c.status = 'issued'"
+            "   AND c.issue_date <= %s), 0)"
             " - COALESCE((SELECT SUM(p.amount_ore) FROM payments_payment p"
-            "   WHERE p.invoice_id = i.id), 0) AS o"
+            "   WHERE p.invoice_id = i.id AND p.date <= %s), 0) AS o"
             " FROM invoices_invoice i WHERE i.customer_id = %s AND i.status = 'issued'"
-            " AND i.kind = 'invoice' AND i.issue_date <= %s) t",
-            [today, customer_id, today],
+            " AND i.kind = 'invoice' AND i.issue_date <= %s) "
+            "SELECT SUM(CASE WHEN o > 0 THEN o ELSE 0 END), "
+            "SUM(CASE WHEN o > 0 AND due_date < %s THEN o ELSE 0 END) FROM t",
+            [today, today, customer_id, today, today],
         ),
         (
             "SELECT SUM(minutes), SUM(CASE WHEN billable THEN minutes ELSE 0 END), "

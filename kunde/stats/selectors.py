@@ -5,9 +5,13 @@ Each card is one aggregate query, filtered first (customer, period, project) and
 month (or employee, project, age) so that the page's tables and charts come from the same rows;
 the card's figure is the sum of its groups in Python, exact integers (øre, minutes). Every
 figure is defined once, by the queryset of the rows it is made of (`figure_rows`), so the
-drill-down's rows always add up to the figure shown. The hours cards read the hours summary
-(`stats.summary`: the time entries summed per month, kept by the services, equal to a rebuild
-from the entries), not the entries themselves.
+drill-down's rows always add up to the figure shown. For the whole months of a period the
+cards read sums kept up to date instead of every row: the hours summary (`stats.summary`, kept
+by the services), the documents' and the payments' monthly sums (`InvoiceMonth`,
+`PaymentMonth`, kept by database triggers); the days of a month cut by the period's edges come
+from the rows themselves. Outstanding computes only the invoices that can be open
+(`payments.models.InvoiceOpenAmount`). Tests hold each kept table equal to a rebuild, and the
+figures equal to an independent computation.
 
 Definitions (also on the page's help):
 - money is NOK: documents and payments in another currency are not in the figures (the page
@@ -30,7 +34,7 @@ figures sum the rounded rows.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -54,10 +58,11 @@ from kunde.accounts.models import User
 from kunde.invoices.models import Invoice, InvoiceKind, InvoiceStatus
 from kunde.offers.models import Offer, OfferStatus
 from kunde.offers.selectors import remaining_by_project
-from kunde.payments.models import Payment, PaymentMethod
-from kunde.payments.selectors import with_open_ore
+from kunde.payments.models import InvoiceOpenAmount, Payment, PaymentMethod
+from kunde.payments.selectors import may_be_open, with_open_ore
 from kunde.projects.models import Expense, TimeEntry
 from kunde.stats import summary
+from kunde.stats.models import InvoiceMonth, PaymentMonth
 from kunde.stats.periods import Period
 
 # Money that is not money received: a write-off closes an invoice without a payment, and moving
@@ -122,9 +127,10 @@ def payments(scope: Scope) -> QuerySet:
 
 
 def open_invoices(scope: Scope) -> QuerySet:
-    """Issued invoices with their open amount (`open_ore`) on `scope.as_of`."""
+    """Issued invoices with their open amount (`open_ore`) on `scope.as_of`: of those that can
+    have something open then."""
     qs = Invoice.objects.filter(
-        customer_id=scope.customer_id,
+        may_be_open(scope.customer_id, scope.as_of),
         status=InvoiceStatus.ISSUED,
         kind=InvoiceKind.INVOICE,
         issue_date__lte=scope.as_of,
@@ -372,9 +378,9 @@ class Statistics:
 
 
 def customer_statistics(scope: Scope, *, projects=()) -> Statistics:
-    """Every figure of the tab, in 9 queries (11 when offers were won). `projects`: the
-    customer's projects (already fetched by the page for its filter), to name the rows per
-    project."""
+    """Every figure of the tab, in 10 queries (12 when offers were won; 3 more for each edge
+    of the period that cuts a month). `projects`: the customer's projects (already fetched by
+    the page for its filter), to name the rows per project."""
     stats = Statistics(scope)
     months: dict[date, Month] = {}
 
@@ -402,30 +408,58 @@ def customer_statistics(scope: Scope, *, projects=()) -> Statistics:
 
 
 def _invoicing(scope: Scope, stats: Statistics, month) -> dict:
-    """One scan of the issued documents in every currency: NOK into the figures, the others
-    summed apart (`other_currencies`)."""
-    rows = (
-        invoices(scope, currency=None)
-        .order_by()
-        .values("currency", "kind", "project_id", m=MonthStart("issue_date"))
-        .annotate(net=Sum("net_ore"), n=Count("id"))
-    )
+    """The issued documents in every currency, by currency, kind, project and month: NOK into
+    the figures, the others summed apart (`other_currencies`)."""
     by_project = defaultdict(int)
     others = defaultdict(int)
-    for row in rows:
-        net = _int(row["net"])
-        if row["currency"] != NOK:
-            others[row["currency"]] += net
+    for currency, kind, project_id, first_day, net, count in _invoice_months(scope):
+        net = _int(net)
+        if currency != NOK:
+            others[currency] += net
             continue
         stats.invoiced_ore += net
-        month(row["m"]).invoiced_ore += net
-        by_project[row["project_id"]] += net
-        if row["kind"] == InvoiceKind.CREDIT_NOTE:
+        month(first_day).invoiced_ore += net
+        by_project[project_id] += net
+        if kind == InvoiceKind.CREDIT_NOTE:
             stats.credited_ore -= net
         else:
-            stats.invoice_count += row["n"]
+            stats.invoice_count += count
     stats.other_currencies = dict(others)
     return by_project
+
+
+def _invoice_months(scope: Scope):
+    """(currency, kind, project, month, net øre, documents) of the scope's issued documents."""
+    months, edges = _summed_months(scope, InvoiceMonth)
+    if months is not None:
+        yield from months.values_list(
+            "currency", "kind", "project_id", "month", "net_ore", "documents"
+        )
+    for edge in edges:
+        yield from (
+            invoices(edge, currency=None)
+            .order_by()
+            .values_list("currency", "kind", "project_id", MonthStart("issue_date"))
+            .annotate(net=Sum("net_ore"), n=Count("id"))
+        )
+
+
+def _summed_months(scope: Scope, model) -> tuple[QuerySet | None, list[Scope]]:
+    """The rows of a monthly summary (`InvoiceMonth`, `PaymentMonth`, kept by the database)
+    for the scope's whole months (None: it has none), and the scopes of the days at its edges
+    that cover part of a month, to be read from the documents or payments themselves."""
+    whole, edges = summary.split_period(scope.period.start, scope.period.end)
+    rows = None
+    if whole is not None:
+        first, last = whole
+        rows = model.objects.filter(customer_id=scope.customer_id).order_by()
+        if first is not None:
+            rows = rows.filter(month__gte=first)
+        if last is not None:
+            rows = rows.filter(month__lte=last)
+        if scope.project_id:
+            rows = rows.filter(project_id=scope.project_id)
+    return rows, [replace(scope, period=Period(start, end)) for start, end in edges]
 
 
 def _offers(scope: Scope, stats: Statistics) -> None:
@@ -454,46 +488,67 @@ def _offers(scope: Scope, stats: Statistics) -> None:
 
 
 def _payments(scope: Scope, stats: Statistics, month) -> None:
-    rows = (
-        payments(scope).order_by().values(m=MonthStart("date")).annotate(amount=Sum("amount_ore"))
-    )
-    for row in rows:
-        amount = _int(row["amount"])
-        stats.paid_ore += amount
-        month(row["m"]).paid_ore += amount
+    months, edges = _summed_months(scope, PaymentMonth)
+    rows = []
+    if months is not None:
+        received = months.filter(currency=NOK).exclude(method__in=NOT_RECEIVED)
+        rows = received.values_list("month").annotate(amount=Sum("amount_ore"))
+    for first_day, amount in rows:
+        stats.paid_ore += _int(amount)
+        month(first_day).paid_ore += _int(amount)
+    for edge in edges:
+        # By day: the database reads the payments in its (customer, date) index's order.
+        by_day = payments(edge).order_by().values_list("date").annotate(s=Sum("amount_ore"))
+        for day, amount in by_day:
+            stats.paid_ore += _int(amount)
+            month(day.replace(day=1)).paid_ore += _int(amount)
 
 
 def _days_to_pay(scope: Scope, stats: Statistics) -> None:
     """Weighted by amount, over money received on invoices (positive rows, no credit moved)."""
-    days = DaysBetween("date", "invoice__issue_date")
-    rows = (
-        payments(scope)
-        .filter(invoice__isnull=False, amount_ore__gt=0)
-        .exclude(method__in=NOT_PAID_IN)
-        .order_by()
-        .values(days=days)
-        .annotate(
-            amount=Sum("amount_ore"),
-            late=Coalesce(
-                Sum("amount_ore", filter=Q(date__gt=F("invoice__due_date"))),
-                0,
-                output_field=BigIntegerField(),
-            ),
+    months, edges = _summed_months(scope, PaymentMonth)
+    groups = defaultdict(lambda: [0, 0])  # days: [amount, of it paid late]
+    if months is not None:
+        rows = (
+            months.filter(currency=NOK, received=True, days__isnull=False)
+            .exclude(method__in=NOT_PAID_IN)
+            .values_list("days", "late")
+            .annotate(amount=Sum("amount_ore"))
         )
-    )
-    groups = sorted((row["days"], _int(row["amount"]), _int(row["late"])) for row in rows)
-    total = sum(amount for _days, amount, _late in groups)
+        for days, late, amount in rows:
+            groups[days][0] += _int(amount)
+            groups[days][1] += _int(amount) if late else 0
+    for edge in edges:
+        rows = (
+            payments(edge)
+            .filter(invoice__isnull=False, amount_ore__gt=0)
+            .exclude(method__in=NOT_PAID_IN)
+            .order_by()
+            .values_list(DaysBetween("date", "invoice__issue_date"))
+            .annotate(
+                amount=Sum("amount_ore"),
+                late=Coalesce(
+                    Sum("amount_ore", filter=Q(date__gt=F("invoice__due_date"))),
+                    0,
+                    output_field=BigIntegerField(),
+                ),
+            )
+        )
+        for days, amount, late in rows:
+            groups[days][0] += _int(amount)
+            groups[days][1] += _int(late)
+    total = sum(amount for amount, _late in groups.values())
     if not total:
         return
-    weighted = sum(d * amount for d, amount, _late in groups)
+    weighted = sum(days * amount for days, (amount, _late) in groups.items())
     stats.average_days_to_pay = ratio(weighted, total, "0.1")
-    stats.paid_late_ratio = ratio(sum(late for *_, late in groups) * 100, total, "0.1")
+    stats.paid_late_ratio = ratio(sum(late for _a, late in groups.values()) * 100, total, "0.1")
     # Weighted median: the day by which half of the money had come.
     running = 0
-    for d, amount, _late in groups:
-        running += amount
+    for days in sorted(groups):
+        running += groups[days][0]
         if running * 2 >= total:
-            stats.median_days_to_pay = d
+            stats.median_days_to_pay = days
             break
 
 
@@ -503,10 +558,7 @@ def _outstanding(scope: Scope, stats: Statistics) -> None:
     for 20,000 invoices, against about 0.1 s for this."""
     as_of = scope.as_of
     by_age = {key: 0 for key, *_ in AGE_BUCKETS}
-    rows = (
-        open_invoices(scope).filter(open_ore__gt=0).order_by().values_list("open_ore", "due_date")
-    )
-    for open_ore, due in rows:
+    for open_ore, due in _open_amounts(scope):
         overdue = (as_of - due).days if due else 0
         for key, first, last in AGE_BUCKETS:
             if (first is None or overdue >= first) and (last is None or overdue <= last):
@@ -517,8 +569,28 @@ def _outstanding(scope: Scope, stats: Statistics) -> None:
     stats.overdue_ore = stats.outstanding_ore - by_age["not_due"]
 
 
-def hour_totals(scope: Scope, by: tuple[str, ...]) -> list[dict]:
-    """The hours of the scope summed by `by` (`stats.summary.hour_totals`)."""
+def _open_amounts(scope: Scope) -> list[tuple[int, date | None]]:
+    """(open øre, due date) of the scope's invoices with something open on `as_of`. Those with
+    nothing dated after that day are open by what `InvoiceOpenAmount` holds (everything on them
+    counted is then everything up to the day); only the others are computed (`open_invoices`).
+    The drill-down computes every row: the test of the figures holds the two equal."""
+    as_of = scope.as_of
+    unchanged = InvoiceOpenAmount.objects.filter(
+        customer_id=scope.customer_id, open_ore__gt=0, last_date__lte=as_of, currency=NOK
+    )
+    if scope.project_id:
+        unchanged = unchanged.filter(project_id=scope.project_id)
+    changed = open_invoices(scope).filter(open_amount__last_date__gt=as_of)
+    # Not filtered on `open_ore` in SQL: that would compute each open amount twice.
+    return [
+        *unchanged.order_by().values_list("open_ore", "due_date"),
+        *(row for row in changed.order_by().values_list("open_ore", "due_date") if row[0] > 0),
+    ]
+
+
+def hour_totals(scope: Scope, by: tuple[str, ...], sums: tuple[str, ...] = ()) -> list[dict]:
+    """The hours of the scope summed by `by` (`stats.summary.hour_totals`): the `sums` named,
+    or all."""
     where = Q(project__customer_id=scope.customer_id)
     customers = Q(customer_id=scope.customer_id)
     if scope.project_id or "project_id" in by:
@@ -526,7 +598,12 @@ def hour_totals(scope: Scope, by: tuple[str, ...]) -> list[dict]:
     if scope.project_id:
         where &= Q(project_id=scope.project_id)
     return summary.hour_totals(
-        scope.period.start, scope.period.end, where, customers=customers, by=by
+        scope.period.start,
+        scope.period.end,
+        where,
+        customers=customers,
+        by=by,
+        **({"sums": sums} if sums else {}),
     )
 
 
@@ -535,7 +612,8 @@ def _hours(scope: Scope, stats: Statistics, month, projects: dict) -> None:
     employees' names in a second, small query)."""
     employees: dict[int, Employee] = {}
     by_month_employee = defaultdict(int)
-    for row in hour_totals(scope, ("month", "employee_id", "billable", "invoiced")):
+    values = ("minutes", "sales_value_ore", "price_value_ore", "cost_ore")
+    for row in hour_totals(scope, ("month", "employee_id", "billable", "invoiced"), values):
         pk, minutes, cost = row["employee_id"], row["minutes"], row["cost_ore"]
         employee = employees.setdefault(pk, Employee(pk, ""))
         employee.minutes += minutes
@@ -555,7 +633,7 @@ def _hours(scope: Scope, stats: Statistics, month, projects: dict) -> None:
         elif row["billable"]:
             stats.hours_uninvoiced_minutes += minutes
             stats.hours_uninvoiced_value_ore += row["price_value_ore"]
-    for row in hour_totals(scope, ("project_id",)):
+    for row in hour_totals(scope, ("project_id",), ("minutes", "cost_ore")):
         project = _project_row(projects, row["project_id"])
         project.minutes += row["minutes"]
         project.hours_cost_ore += row["cost_ore"]
@@ -604,14 +682,16 @@ class Summary:
 
 
 def period_summary(scope: Scope) -> Summary:
-    """The headline figures of a period, for the comparison with the previous one (4 queries)."""
-    invoiced = invoices(scope).order_by().aggregate(s=Sum("net_ore"))["s"]
-    paid = payments(scope).order_by().aggregate(s=Sum("amount_ore"))["s"]
-    [hours] = hour_totals(scope, ()) or [{"minutes": 0, "cost_ore": 0}]
+    """The headline figures of a period, for the comparison with the previous one (4 queries,
+    and 2 more for each edge of the period that cuts a month): as the cards count them."""
+    stats = Statistics(scope)
+    _invoicing(scope, stats, Month)  # the months are not shown
+    _payments(scope, stats, Month)
+    [hours] = hour_totals(scope, (), ("minutes", "cost_ore")) or [{"minutes": 0, "cost_ore": 0}]
     expense = expenses(scope).order_by().aggregate(s=Sum("cost_ore"))["s"]
     return Summary(
-        _int(invoiced),
-        _int(paid),
+        stats.invoiced_ore,
+        stats.paid_ore,
         hours["minutes"],
         hours["cost_ore"] + _int(expense),
     )

@@ -371,7 +371,7 @@ def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def _split(start: date | None, end: date | None):
+def split_period(start: date | None, end: date | None):
     """The whole months of the period (first and last month, None: open) and the day ranges at
     its edges that cover only part of a month."""
     edges = []
@@ -407,13 +407,16 @@ def hour_totals(
     the days of a month cut by the period's edges from the time entries themselves. Each dict
     has the `by` fields and the `sums` (all, unless fewer are asked for)."""
     where = where or Q()
-    months, edges = _split(start, end)
+    months, edges = split_period(start, end)
     totals: dict[tuple, dict] = {}
 
-    def add(key: tuple, values: dict) -> None:
-        row = totals.setdefault(key, {**dict(zip(by, key, strict=True)), **dict.fromkeys(sums, 0)})
-        for name in sums:
-            row[name] += int(values[name] or 0)
+    def add(key: tuple, values) -> None:
+        """Add `values` (the `sums`, in order) to the row of `key`."""
+        row = totals.get(key)
+        if row is None:
+            row = totals[key] = {**dict(zip(by, key, strict=True)), **dict.fromkeys(sums, 0)}
+        for name, value in zip(sums, values, strict=True):
+            row[name] += int(value or 0)
 
     if months is not None:
         first, last = months
@@ -429,7 +432,7 @@ def hour_totals(
             qs = qs.filter(month__lte=last)
         aggregates = {f"s_{name}": Sum(name) for name in sums}
         if not by:
-            rows = [qs.aggregate(**aggregates)]
+            add((), qs.aggregate(**aggregates).values())
         else:
             keys = {
                 f"k_{name}": F(
@@ -437,13 +440,17 @@ def hour_totals(
                 )
                 for name in by
             }
-            rows = qs.order_by().values(**keys).annotate(**aggregates)
-        for row in rows:
-            add(tuple(row[f"k_{n}"] for n in by), {name: row[f"s_{name}"] for name in sums})
+            # Tuples, not dicts: a customer's tab adds up several hundred of these rows.
+            rows = (
+                qs.order_by().values(**keys).annotate(**aggregates).values_list(*keys, *aggregates)
+            )
+            for row in rows:
+                add(row[: len(by)], row[len(by) :])
     for day_from, day_to in edges:
         edge = facts(TimeEntry.objects.filter(where, date__gte=day_from, date__lte=day_to))
         customer_of = {f.project_id: f.customer_id for f in edge}
         for key, values in summarise(edge).items():
             row = HourRow(key[0], customer_of[key[0]], *key[1:], *values)
-            add(tuple(getattr(row, n) for n in by), dict(zip(_SUMS, values, strict=True)))
+            named = dict(zip(_SUMS, values, strict=True))
+            add(tuple(getattr(row, n) for n in by), [named[name] for name in sums])
     return list(totals.values())

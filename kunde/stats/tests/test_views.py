@@ -67,10 +67,11 @@ def test_the_number_of_queries_does_not_grow_with_the_data(ledger, client_for, m
     client.get(url(ledger))
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url(ledger)).status_code == 200
-    # Session and user 2, customer and tags 2, previous/next 2, projects 1, the cards 9, the
-    # previous period 5 (it starts on 4 July: the hours summary for its whole months, the time
-    # entries for the days of July).
-    assert len(queries) == 21, [q["sql"][:120] for q in queries]
+    # Session and user 2, customer and tags 2, previous/next 2, projects 1, the cards 10, the
+    # previous period 7 (it starts on 4 July: the monthly sums of documents, payments and hours
+    # for its whole months, the documents, payments and time entries for the days of July; the
+    # expenses).
+    assert len(queries) == 24, [q["sql"][:120] for q in queries]
 
 
 def test_drill_down_shows_the_rows_and_their_total(ledger, client_for, manager, today):
