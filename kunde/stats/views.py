@@ -17,7 +17,7 @@ from kunde.customers.views import _customer_or_404, profile_header_context
 from kunde.lib.money import format_hours, format_money
 from kunde.lib.table_export import table_xlsx
 from kunde.projects.models import Project
-from kunde.stats import charts, drill, ranking, selectors, workbook
+from kunde.stats import charts, drill, ranking, selectors, tables, workbook
 from kunde.stats.periods import StatisticsParams
 
 ROWS_PER_PAGE = 100
@@ -66,6 +66,8 @@ def customer_statistics(request, customer_id: int):
             },
             "charts": _charts(stats),
             "ages": _ages(stats),
+            "month_rows": tables.month_rows(stats.per_month),
+            "project_rows": tables.project_rows(stats.per_project),
         },
     )
 
