@@ -133,21 +133,13 @@ def _charts(stats) -> dict:
         ],
     )
     employees = stats.employees[: len(charts.COLORS)]
+    minutes = stats.hours_by_month_and_employee
     hours = charts.column_chart(
         label=_("Hours per month by employee"),
         series=[e.name for e in employees],
         stacked=True,
         groups=[
-            (
-                _month(m.month),
-                [
-                    charts.Bar(
-                        stats.hours_by_month_and_employee.get((m.month, e.pk), 0),
-                        format_hours(stats.hours_by_month_and_employee.get((m.month, e.pk), 0)),
-                    )
-                    for e in employees
-                ],
-            )
+            (_month(m.month), [_hours_bar(minutes.get((m.month, e.pk), 0)) for e in employees])
             for m in months
             if m.minutes
         ],
@@ -164,6 +156,10 @@ def _charts(stats) -> dict:
         ],
     )
     return {"invoiced_paid": invoiced_paid, "hours": hours, "ages": ages, "margin": margin}
+
+
+def _hours_bar(minutes: int) -> charts.Bar:
+    return charts.Bar(minutes, format_hours(minutes))
 
 
 @require_GET
