@@ -1,7 +1,8 @@
 """Template filters for Norwegian numbers, money and hours; built into every template."""
 
+from html import escape
+
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from kunde.lib import money, numbers
@@ -41,8 +42,14 @@ def select_options(choices, selected):
     and the loop cost about 2 ms of that page."""
     return mark_safe(
         "".join(
-            f'<option value="{conditional_escape(value)}" '
-            f"{'selected' if value == selected else ''}>{conditional_escape(label)}</option>"
+            f'<option value="{_escaped(value)}" '
+            f"{'selected' if value == selected else ''}>{_escaped(label)}</option>"
             for value, label in choices
         )
     )
+
+
+def _escaped(value) -> str:
+    """What conditional_escape gives (safe text as it is, anything else escaped), without the
+    lazy-string wrapper that makes it cost four times as much."""
+    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
