@@ -1,6 +1,9 @@
 """Template filters for Norwegian numbers, money and hours; built into every template."""
 
+from html import escape
+
 from django import template
+from django.utils.safestring import mark_safe
 
 from kunde.lib import money, numbers
 
@@ -29,3 +32,24 @@ def orgnr(value):
 @register.filter
 def bank_account(value):
     return numbers.format_bank_account(value) if value else ""
+
+
+@register.simple_tag
+def select_options(choices, selected):
+    """A select's <option> tags, the one whose value equals `selected` marked, as the loop
+    `<option value="{{ value }}" {% if value == selected %}selected{% endif %}>` writes them.
+    One call instead of a template loop: a large customer's statistics filter lists 120 projects,
+    and the loop cost about 2 ms of that page."""
+    return mark_safe(
+        "".join(
+            f'<option value="{_escaped(value)}" '
+            f"{'selected' if value == selected else ''}>{_escaped(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
+def _escaped(value) -> str:
+    """What conditional_escape gives (safe text as it is, anything else escaped), without the
+    lazy-string wrapper that makes it cost four times as much."""
+    return value.__html__() if hasattr(value, "__html__") else escape(str(value))

@@ -56,9 +56,13 @@ def column_chart(
     step = (WIDTH - LEFT) / len(groups)
     body = [f'<line x1="{LEFT}" x2="{WIDTH}" y1="{zero:.1f}" y2="{zero:.1f}" class="axis"/>']
     every = max(1, len(groups) // 12)
+    # Escaped once, not per bar: a month of ten employees has ten bars.
+    series_texts = [escape(name) for name in series]
     for i, (name, bars) in enumerate(groups):
         x0 = LEFT + i * step
         width = step * 0.8 / (1 if stacked else max(len(bars), 1))
+        width_text = f"{max(width - 1, 1):.1f}"
+        name_text = escape(name)
         up, down = zero, zero
         for j, bar in enumerate(bars):
             h = abs(bar.value) * scale
@@ -74,16 +78,16 @@ def column_chart(
                 x = x0 + step * 0.1 + j * width
                 y = zero - h if bar.value >= 0 else zero
             color = COLORS[j % len(COLORS)]
+            series_text = series_texts[j] if j < len(series_texts) else ""
             body.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(width - 1, 1):.1f}" '
-                f'height="{h:.1f}" fill="{color}"><title>{escape(name)} · '
-                f"{escape(series[j] if j < len(series) else '')}: {escape(bar.title)}"
-                "</title></rect>"
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{width_text}" '
+                f'height="{h:.1f}" fill="{color}"><title>{name_text} · '
+                f"{series_text}: {escape(bar.title)}</title></rect>"
             )
         if i % every == 0:
             body.append(
                 f'<text x="{x0 + step / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle">'
-                f"{escape(name)}</text>"
+                f"{name_text}</text>"
             )
     return _svg(WIDTH, HEIGHT, label, body) + legend(series)
 
@@ -107,11 +111,12 @@ def bar_chart(*, label: str, rows: list[tuple[str, Bar]]) -> SafeString:
         w = abs(bar.value) * scale
         x = zero if bar.value >= 0 else zero - w
         color = COLORS[0] if bar.value >= 0 else COLORS[3]
+        title = escape(bar.title)
         body.append(
             f'<text x="{names - 6}" y="{y + 16}" text-anchor="end">{escape(name[:28])}</text>'
             f'<rect x="{x:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{row_height - 6}" '
-            f'fill="{color}"><title>{escape(name)}: {escape(bar.title)}</title></rect>'
-            f'<text x="{max(zero, x + w) + 4:.1f}" y="{y + 16}">{escape(bar.title)}</text>'
+            f'fill="{color}"><title>{escape(name)}: {title}</title></rect>'
+            f'<text x="{max(zero, x + w) + 4:.1f}" y="{y + 16}">{title}</text>'
         )
     return _svg(WIDTH, height, label, body)
 
