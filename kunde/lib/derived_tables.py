@@ -11,6 +11,10 @@ again from its sources (`rebuild`) whenever a migration was applied.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# Every DerivedTable made, in order (their apps make them when ready): for `flush` and
+# `kunde stats-rebuild`.
+REGISTRY: list["DerivedTable"] = []
+
 
 @dataclass(frozen=True)
 class DerivedTable:
@@ -22,6 +26,9 @@ class DerivedTable:
     trigger_statements: Callable[[str], list[str]]
     # vendor -> the statements that fill the emptied table from its sources
     fill_statements: Callable[[str], list[str]]
+
+    def __post_init__(self):
+        REGISTRY.append(self)
 
     def remove_triggers(self, connection) -> None:
         with connection.cursor() as cursor:

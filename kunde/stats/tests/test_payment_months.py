@@ -1,17 +1,20 @@
 """The database keeps payments summed per customer and month (`PaymentMonth`) through the
 services, bulk inserts, the assignment of an unmatched payment, a merge's move and raw deletes:
-each test compares the table with the payments summed in Python, and with a rebuild."""
+each test compares the table with the payments summed in Python, and with a rebuild; and
+`kunde stats-rebuild` repairs the kept tables."""
 
+import io
 from collections import defaultdict
 from datetime import date
 
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from kunde.customers.services import customer_create
 from kunde.invoices import services as invoice_services
 from kunde.payments import services
-from kunde.payments.models import MatchRule, Payment, PaymentMethod
-from kunde.stats.models import PaymentMonth
+from kunde.payments.models import InvoiceOpenAmount, MatchRule, Payment, PaymentMethod
+from kunde.stats.models import InvoiceMonth, PaymentMonth
 from kunde.stats.payment_months import PAYMENT_MONTHS
 
 
@@ -137,3 +140,20 @@ def test_a_merge_move_and_a_raw_delete(company, customer, finance, manager):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM payments_payment WHERE id = %s", [payment.pk])
     _assert_kept()
+
+
+def test_stats_rebuild_repairs_the_kept_tables(company, customer, finance):
+    invoice = _issue(finance, customer, date(2026, 6, 1))
+    services.payment_register(
+        actor=finance, invoice=invoice, amount_ore=5_000, date=date(2026, 6, 2)
+    )
+    with connection.cursor() as cursor:  # as a write without the triggers would leave them
+        cursor.execute("DELETE FROM stats_paymentmonth")
+        cursor.execute("DELETE FROM stats_invoicemonth")
+        cursor.execute("UPDATE payments_invoiceopenamount SET open_ore = 0")
+
+    call_command("stats-rebuild", stdout=io.StringIO())
+
+    assert _kept() == _expected()
+    assert InvoiceMonth.objects.get().net_ore == invoice.net_ore
+    assert InvoiceOpenAmount.objects.get().open_ore == invoice.total_ore - 5_000

@@ -6,22 +6,18 @@ from django.core.management.commands import flush
 from django.db import connections
 
 from kunde.invoices import protection
-from kunde.payments.open_amounts import OPEN_AMOUNTS
-from kunde.stats.invoice_months import INVOICE_MONTHS
-from kunde.stats.payment_months import PAYMENT_MONTHS
-
-DERIVED = (OPEN_AMOUNTS, INVOICE_MONTHS, PAYMENT_MONTHS)
+from kunde.lib.derived_tables import REGISTRY
 
 
 class Command(flush.Command):
     def handle(self, **options):
         connection = connections[options["database"]]
         protection.remove_triggers(connection)
-        for derived in DERIVED:
+        for derived in REGISTRY:
             derived.remove_triggers(connection)
         try:
             super().handle(**options)
         finally:
             protection.install_triggers(connection)
-            for derived in DERIVED:
+            for derived in REGISTRY:
                 derived.install_triggers(connection)

@@ -1,15 +1,22 @@
-"""`kunde stats-rebuild`: make the hours summary of the key statistics again from the time
-entries (after upgrading to a version with the summary, after loading entries outside the
-services, or as a repair). Safe to run at any time: one transaction."""
+"""`kunde stats-rebuild`: make the tables the key statistics read again from their sources: the
+hours summary from the time entries (after loading entries outside the services), and the
+tables the database keeps by triggers (open amounts, documents and payments per month; they are
+made again after every `migrate` that applied a migration). Safe to run at any time: one
+transaction."""
 
 from django.core.management.base import BaseCommand
+from django.db import connection, transaction
 
+from kunde.lib.derived_tables import REGISTRY
 from kunde.stats.summary import summary_rebuild
 
 
 class Command(BaseCommand):
-    help = "Rebuild the hours summary of the key statistics from the time entries."
+    help = "Rebuild the tables the key statistics read (hours summary, open amounts, months)."
 
     def handle(self, *args, **options):
-        rows = summary_rebuild()
-        self.stdout.write(f"Hours summary rebuilt: {rows} row(s).")
+        with transaction.atomic():
+            rows = summary_rebuild()
+            for derived in REGISTRY:
+                derived.rebuild(connection)
+        self.stdout.write(f"Hours summary rebuilt: {rows} row(s); open amounts and months too.")
