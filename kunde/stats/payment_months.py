@@ -60,25 +60,49 @@ def _add(vendor: str, rows: str, sign: str) -> list[str]:
     ]
 
 
+def _add_row(row: str, sign: str) -> list[str]:
+    """SQLite's per-row form of `_add` for the trigger's NEW or OLD payment: each key a plain
+    value (the invoice's by its id), so that the month's row is found by its index, and no
+    grouping (an OCR file books 100,000 payments one by one)."""
+    invoice = f"FROM {INVOICE_TABLE} WHERE id = {row}.invoice_id"
+    keys = [
+        ("customer_id", f"{row}.customer_id"),
+        ("project_id", f"(SELECT project_id {invoice})"),
+        ("month", f"(substr({row}.date, 1, 8) || '01')"),
+        ("currency", f"{row}.currency"),
+        ("method", f"{row}.method"),
+        ("received", f"({row}.amount_ore > 0)"),
+        (
+            "days",
+            f"(SELECT CAST(julianday({row}.date) AS integer) "
+            f"- CAST(julianday(issue_date) AS integer) {invoice})",
+        ),
+        ("late", f"COALESCE((SELECT {row}.date > due_date {invoice}), FALSE)"),
+    ]
+    match = " AND ".join(f"{column} IS {expr}" for column, expr in keys)
+    return [
+        f"INSERT INTO {TABLE} ({', '.join(c for c, _ in keys)}, amount_ore, payments) "
+        f"SELECT {', '.join(expr for _, expr in keys)}, 0, 0 "
+        f"WHERE {row}.customer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {TABLE} WHERE {match})",
+        f"UPDATE {TABLE} SET amount_ore = amount_ore {sign} {row}.amount_ore, "
+        f"payments = payments {sign} 1 WHERE id = (SELECT MIN(id) FROM {TABLE} WHERE {match})",
+    ]
+
+
 def _body(statements: list[str]) -> str:
     return "".join(f"{sql}; " for sql in statements)
 
 
-def _row(name: str) -> str:
-    """A one-row table of the trigger's NEW or OLD payment (SQLite's triggers are per row)."""
-    return "(SELECT " + ", ".join(f"{name}.{c} AS {c}" for c in PAYMENT_COLUMNS) + ")"
-
-
 def _sqlite() -> list[str]:
-    new, old = _row("NEW"), _row("OLD")
+    new, old = _add_row("NEW", "+"), _add_row("OLD", "-")
     return [
         f"""CREATE TRIGGER kunde_payment_month_insert AFTER INSERT ON {PAYMENT_TABLE}
-        WHEN NEW.customer_id IS NOT NULL BEGIN {_body(_add("sqlite", new, ""))} END""",
+        WHEN NEW.customer_id IS NOT NULL BEGIN {_body(new)} END""",
         f"""CREATE TRIGGER kunde_payment_month_update AFTER UPDATE OF
         {", ".join(PAYMENT_COLUMNS)} ON {PAYMENT_TABLE}
-        BEGIN {_body(_add("sqlite", old, "-") + _add("sqlite", new, ""))} END""",
+        BEGIN {_body(old + new)} END""",
         f"""CREATE TRIGGER kunde_payment_month_delete AFTER DELETE ON {PAYMENT_TABLE}
-        WHEN OLD.customer_id IS NOT NULL BEGIN {_body(_add("sqlite", old, "-"))} END""",
+        WHEN OLD.customer_id IS NOT NULL BEGIN {_body(old)} END""",
     ]
 
 
