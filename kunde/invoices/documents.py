@@ -1,10 +1,16 @@
 """From stored invoices to the plain documents that are printed (and later sent as EHF)."""
 
-from dataclasses import asdict
 from decimal import Decimal
 
 from kunde.company.models import Company
-from kunde.lib.invoice_document import HourLine, Party, PrintableInvoice, PrintLine, VatGroup
+from kunde.lib.invoice_document import (
+    HourLine,
+    Party,
+    PrintableInvoice,
+    PrintLine,
+    VatGroup,
+    party_data,
+)
 from kunde.lib.money import ore_to_kroner
 from kunde.lib.numbers import vat_number_for
 from kunde.lib.vat import document_totals
@@ -28,7 +34,7 @@ def seller_snapshot(company: Company) -> dict:
         iban=company.iban,
         bic=company.bic,
     )
-    return asdict(party)
+    return party_data(party)
 
 
 def buyer_snapshot(customer) -> dict:
@@ -47,7 +53,7 @@ def buyer_snapshot(customer) -> dict:
         delivery_postcode=customer.delivery_postcode,
         delivery_city=customer.delivery_city,
     )
-    return asdict(party)
+    return party_data(party)
 
 
 def _hour_specification(invoice) -> list[HourLine]:
