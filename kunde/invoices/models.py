@@ -214,10 +214,25 @@ class InvoiceQuerySet(models.QuerySet):
     def draft_issue(self, invoice: "Invoice", *, fields) -> bool:
         """Write `fields` of an issuing draft in one UPDATE that only a draft row takes (the
         database triggers refuse any change of an issued row); False if it was issued already.
-        Issuing calls it with the row locked."""
-        draft = self.filter(pk=invoice.pk, status=InvoiceStatus.DRAFT)
-        values = {name: getattr(invoice, name) for name in fields}
-        return super(InvoiceQuerySet, draft).update(**values) == 1
+        Issuing calls it with the row locked.
+
+        Plain SQL made from the fields' columns, each value prepared by its field as the ORM's
+        UPDATE prepares it: issuing runs it on every issue, and compiling the ORM's UPDATE of
+        thirteen fields took longer than the database took to run it."""
+        meta = self.model._meta
+        fields = [meta.get_field(name) for name in fields]
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        values = [
+            field.get_db_prep_save(getattr(invoice, field.attname), connection) for field in fields
+        ]
+        draft = f"{quote(meta.pk.column)} = %s AND {quote(meta.get_field('status').column)} = %s"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {draft}",
+                [*values, invoice.pk, InvoiceStatus.DRAFT.value],
+            )
+            return cursor.rowcount == 1
 
     def pdf_attach(self, pk: int, *, name: str, sha256: str) -> bool:
         """Record the stored PDF of an issued document, once: the PDF is rendered after issue,

@@ -60,6 +60,16 @@ def _fill_parties_and_dates(invoice: Invoice, company: Company, issue_date: date
     invoice.buyer = buyer_snapshot(invoice.customer)
 
 
+def _invoiced_hours_changing(invoice: Invoice):
+    """Around the issue: its hours become invoiced hours in the key statistics' summary. Only a
+    draft from a project's hours has hours (and a draft's project never changes), so other
+    invoices issue without looking, or building the query: issuing is counted in statements
+    and Python time."""
+    if not invoice.project_id:
+        return nullcontext()
+    return hours_changing(TimeEntry.objects.filter(invoice_line__invoice=invoice))
+
+
 def _kid_taken_error(kid: str) -> ValidationError:
     # A KID identifies one document. A rule changed since earlier documents were issued could
     # repeat one of theirs: refuse clearly (the number is not taken).
@@ -145,11 +155,7 @@ def _issue(*, actor, invoice_id: int, issue_date: date | None, kid: list[str]) -
         if invoice.kid:
             kid.append(invoice.kid)
         invoice.printable = {**document, "number": invoice.number, "kid": invoice.kid or ""}
-        # Its hours become invoiced hours in the key statistics' summary. Only a draft from a
-        # project's hours has hours (and a draft's project never changes), so other invoices
-        # issue without looking: issuing is counted in statements and Python time.
-        hours = TimeEntry.objects.filter(invoice_line__invoice=invoice)
-        with hours_changing(hours) if invoice.project_id else nullcontext():
+        with _invoiced_hours_changing(invoice):
             # Only while the row is still a draft: the last change the database lets it take.
             if not Invoice.objects.draft_issue(invoice, fields=ISSUED_FIELDS):
                 raise InvoiceStateError(
