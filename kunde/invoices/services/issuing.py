@@ -33,6 +33,7 @@ from kunde.invoices.services.lines import (
 )
 from kunde.lib.invoice_document import to_data
 from kunde.lib.invoice_pdf import render_invoice_pdf
+from kunde.lib.model_rows import model_rows, row_with_related
 from kunde.projects.models import TimeEntry
 from kunde.stats.summary import hours_changing
 
@@ -41,7 +42,7 @@ def _check_issuable(invoice: Invoice) -> list[InvoiceLine]:
     """What a draft must be to be issued: lines, and a total of the right sign. Returns the
     lines (read once: the totals and the frozen document both use them)."""
     require_draft(invoice)
-    lines = list(invoice.lines.all())
+    lines = model_rows(InvoiceLine, invoice=invoice.pk)
     if not lines:
         raise ValidationError({"lines": _("An invoice without lines cannot be issued.")})
     totals_set(invoice, [(line.net_ore, line.vat_category, line.vat_rate) for line in lines])
@@ -125,10 +126,8 @@ def _issue(*, actor, invoice_id: int, issue_date: date | None, kid: list[str]) -
     """The locked transaction of `invoice_issue` (eight statements with BEGIN and COMMIT for an
     invoice); the KID it tries is appended to `kid`."""
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(of=("self",))
-            .select_related("customer", "project")
-            .get(pk=invoice_id)
+        invoice = row_with_related(
+            Invoice, invoice_id, related=("customer", "project"), for_update=True
         )
         lines = _check_issuable(invoice)
         if invoice.kind == InvoiceKind.CREDIT_NOTE:
