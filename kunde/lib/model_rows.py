@@ -5,13 +5,14 @@ columns that takes longer than the database takes to answer. These helpers write
 the queryset named in each docstring once per database connection and convert every value with
 the converters the ORM would use (the backend's and the field's), so the instances are the ones
 the queryset gives. Issuing reads the draft, the company and the draft's lines with them on
-every issue.
+every issue, and writes its activity entry with `row_insert`.
 """
 
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from django.db import connections
+from django.db import connections, models, router
+from django.db.models import signals
 
 
 def model_rows(model, **where) -> list:
@@ -33,7 +34,9 @@ def row_with_related(model, pk, *, related: tuple[str, ...], for_update: bool = 
 
 
 def _read(model, *, where: dict, related: tuple, ordering: bool, for_update: bool) -> list:
-    connection = connections[model._default_manager.db]
+    # The database select_for_update() would use: the one written to when locking.
+    alias = router.db_for_write(model) if for_update else router.db_for_read(model)
+    connection = connections[alias]
     plan = _plan(connection, model, tuple(where), related, ordering, for_update)
     params = [
         field.get_db_prep_value(value, connection, prepared=False)
@@ -85,13 +88,17 @@ class _Plan:
         return instance
 
 
-_plans: WeakKeyDictionary = WeakKeyDictionary()  # connection -> {key: _Plan}
+_plans: WeakKeyDictionary = WeakKeyDictionary()  # connection -> {key: plan}
 
 
 def _plan(connection, *key) -> _Plan:
+    return _cached(connection, key, lambda: _make_plan(connection, *key))
+
+
+def _cached(connection, key, make):
     plans = _plans.setdefault(connection, {})
     if key not in plans:
-        plans[key] = _make_plan(connection, *key)
+        plans[key] = make()
     return plans[key]
 
 
@@ -102,11 +109,13 @@ def _make_plan(connection, model, where, related, ordering, for_update) -> _Plan
     fields = [meta.get_field(name) for name in related]
     if not all(field.concrete and (field.many_to_one or field.one_to_one) for field in fields):
         raise ValueError(f"row_with_related follows foreign keys of {model.__name__} only")
-    tables = [meta.db_table, *(field.related_model._meta.db_table for field in fields)]
-    if len(set(tables)) < len(tables):
+    models_read = [model, *(field.related_model for field in fields)]
+    if any(read._meta.parents for read in models_read):
+        raise ValueError("model_rows reads one table per model (no multi-table inheritance)")
+    if len({read._meta.db_table for read in models_read}) < len(models_read):
         raise ValueError("model_rows reads each table once (no aliases)")
     parts, columns, joins = [], [], []
-    for joined, field in [(model, None), *((field.related_model, field) for field in fields)]:
+    for joined, field in zip(models_read, [None, *fields], strict=True):
         concrete = joined._meta.concrete_fields
         parts.append(
             _Part(
@@ -156,3 +165,51 @@ def _order_term(meta, term, table: str, quote) -> str:
 
 def _field(meta, name: str):
     return meta.pk if name == "pk" else meta.get_field(name)
+
+
+def row_insert(instance) -> None:
+    """`instance.save()` for a new row: one INSERT made once per connection, returning the
+    primary key, each value prepared as save() prepares it (the field's pre_save, as when
+    adding, then get_db_prep_save). A model whose save() adds anything (its own save(), signal
+    receivers, database defaults, generated columns, a parent model) is saved by save()."""
+    model = type(instance)
+    connection = connections[router.db_for_write(model, instance=instance)]
+    if instance.pk is not None or not _plainly_inserted(model, connection):
+        instance.save()
+        return
+    instance._prepare_related_fields_for_save(operation_name="save")  # as save() checks them
+    sql, fields = _cached(connection, (model, "insert"), lambda: _insert_plan(connection, model))
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
+def _plainly_inserted(model, connection) -> bool:
+    meta = model._meta
+    return (
+        model.save is models.Model.save
+        and not meta.parents
+        and meta.pk is meta.auto_field
+        and connection.features.can_return_columns_from_insert
+        and not signals.pre_save.has_listeners(model)
+        and not signals.post_save.has_listeners(model)
+        and not any(field.generated or field.has_db_default() for field in meta.concrete_fields)
+    )
+
+
+def _insert_plan(connection, model) -> tuple[str, list]:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.local_concrete_fields if field is not meta.pk]
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join("%s" for _ in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    return sql, fields

@@ -1,13 +1,18 @@
-"""model_rows and row_with_related give the instances the querysets they stand for give."""
+"""model_rows and row_with_related give the instances the querysets they stand for give;
+row_insert stores the row save() stores."""
+
+from datetime import date
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
+from kunde.activity.models import ActivityEntry
 from kunde.company.models import Company
 from kunde.invoices import services
 from kunde.invoices.models import Invoice, InvoiceLine
-from kunde.lib.model_rows import model_rows, row_with_related
+from kunde.lib.model_rows import model_rows, row_insert, row_with_related
 
 
 def _values(instance) -> dict:
@@ -89,3 +94,49 @@ def test_the_company_row_is_made_on_first_use_and_then_read(db):
 
     assert made.pk == 1
     assert _values(Company.load()) == _values(Company.objects.get(pk=1))
+
+
+def _entry(customer, finance, **kw):
+    from kunde.activity.services import activity_entry
+
+    return activity_entry(
+        customer=customer,
+        actor=finance,
+        action="invoice.issued",
+        params={"doc": {"kind": "invoice", "number": 7}, "issue_date": date(2026, 11, 24)},
+        **kw,
+    )
+
+
+def test_an_inserted_row_is_the_row_save_would_store(customer, finance):
+    saved, inserted = _entry(customer, finance), _entry(customer, finance, on=date(2026, 1, 2))
+    saved.occurred_on = date(2026, 1, 2)
+    saved.save()
+
+    row_insert(inserted)
+
+    assert inserted.pk is not None and inserted.pk != saved.pk
+    assert (inserted._state.db, inserted._state.adding) == ("default", False)
+    stored_saved = ActivityEntry.objects.get(pk=saved.pk)
+    stored = ActivityEntry.objects.get(pk=inserted.pk)
+    assert stored.at is not None and inserted.at == stored.at  # auto_now_add, as save() sets it
+    ignore = {"id", "at"}
+    assert {k: v for k, v in _values(stored).items() if k not in ignore} == {
+        k: v for k, v in _values(stored_saved).items() if k not in ignore
+    }
+
+
+def test_a_model_whose_save_adds_something_is_saved_by_save(customer, finance):
+    heard = []
+
+    def receiver(sender, instance, **kwargs):
+        heard.append(instance)
+
+    signals.pre_save.connect(receiver, sender=ActivityEntry)
+    try:
+        entry = _entry(customer, finance)
+        row_insert(entry)
+    finally:
+        signals.pre_save.disconnect(receiver, sender=ActivityEntry)
+
+    assert heard == [entry] and ActivityEntry.objects.filter(pk=entry.pk).exists()
