@@ -13,7 +13,8 @@ INVOICE_TABLE = "invoices_invoice"
 COLUMNS = "customer_id, project_id, month, currency, kind, net_ore, documents"
 
 
-def _month(vendor: str, day: str) -> str:
+def month_start(vendor: str, day: str) -> str:
+    """SQL: the first day of the month of the date `day`."""
     if vendor == "postgresql":
         return f"CAST(date_trunc('month', {day}) AS date)"
     return f"(substr({day}, 1, 8) || '01')"
@@ -26,12 +27,12 @@ def _add(vendor: str, row: str, sign: str) -> str:
     same_project = "IS NOT DISTINCT FROM" if vendor == "postgresql" else "IS"
     same = (
         f"customer_id = {row}.customer_id AND project_id {same_project} {row}.project_id "
-        f"AND month = {_month(vendor, f'{row}.issue_date')} AND currency = {row}.currency "
+        f"AND month = {month_start(vendor, f'{row}.issue_date')} AND currency = {row}.currency "
         f"AND kind = {row}.kind"
     )
     return (
         f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {row}.customer_id, {row}.project_id, "
-        f"{_month(vendor, f'{row}.issue_date')}, {row}.currency, {row}.kind, 0, 0 "
+        f"{month_start(vendor, f'{row}.issue_date')}, {row}.currency, {row}.kind, 0, 0 "
         f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} WHERE {same}); "
         f"UPDATE {TABLE} SET net_ore = net_ore {sign} {row}.net_ore, "
         f"documents = documents {sign} 1 WHERE id = (SELECT MIN(id) FROM {TABLE} WHERE {same});"
@@ -85,9 +86,9 @@ def _postgresql() -> list[str]:
 def _fill(vendor: str) -> list[str]:
     return [
         f"INSERT INTO {TABLE} ({COLUMNS}) SELECT customer_id, project_id, "
-        f"{_month(vendor, 'issue_date')}, currency, kind, SUM(net_ore), COUNT(*) "
+        f"{month_start(vendor, 'issue_date')}, currency, kind, SUM(net_ore), COUNT(*) "
         f"FROM {INVOICE_TABLE} WHERE status = 'issued' "
-        f"GROUP BY customer_id, project_id, {_month(vendor, 'issue_date')}, currency, kind"
+        f"GROUP BY customer_id, project_id, {month_start(vendor, 'issue_date')}, currency, kind"
     ]
 
 

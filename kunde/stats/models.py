@@ -98,11 +98,11 @@ class ProjectHours(HourSums):
         return f"{self.project_id} {self.month}: {self.minutes} min"
 
 
-class InvoiceMonth(models.Model):
-    """Issued invoices and credit notes of one customer, project, month, currency and kind,
-    summed: what the Key statistics read for whole months instead of every document. Kept by
-    database triggers (`stats.invoice_months`) as documents are issued and moved by a merge;
-    issued documents never change otherwise."""
+class CustomerMonth(models.Model):
+    """What the monthly sums kept by database triggers are keyed by first (`InvoiceMonth`,
+    `PaymentMonth`): the customer, the project (empty without one), the month and currency.
+    No unique key (a project may be empty, and NULLs are never equal in one): two writers
+    adding the same new month at once may each add a row, and the readers sum."""
 
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
@@ -112,13 +112,22 @@ class InvoiceMonth(models.Model):
     )
     month = models.DateField()  # the first day
     currency = models.CharField(max_length=3)
+
+    class Meta:
+        abstract = True
+
+
+class InvoiceMonth(CustomerMonth):
+    """Issued invoices and credit notes of one customer, project, month, currency and kind,
+    summed: what the Key statistics read for whole months instead of every document. Kept by
+    database triggers (`stats.invoice_months`) as documents are issued and moved by a merge;
+    issued documents never change otherwise."""
+
     kind = models.CharField(max_length=12)
     net_ore = models.BigIntegerField()
     documents = models.IntegerField()
 
     class Meta:
-        # No unique key (a project may be empty, and NULLs are never equal in one): two
-        # issuers adding the same new month at once may each add a row, and the readers sum.
         indexes = [
             models.Index(
                 fields=["customer", "month", "currency", "kind", "project", "net_ore", "documents"],
@@ -130,21 +139,13 @@ class InvoiceMonth(models.Model):
         return f"{self.customer_id} {self.month} {self.kind}: {self.net_ore}"
 
 
-class PaymentMonth(models.Model):
+class PaymentMonth(CustomerMonth):
     """A customer's payments of one month summed by what the Key statistics tell apart: the
     project of the invoice paid, currency, method, money in or out, the days from the invoice's
     date to the payment's and whether that was after its due date (both empty without an
     invoice). Kept by database triggers (`stats.payment_months`); a payment without a customer
-    (unmatched) is in none until it is assigned. No unique key, as `InvoiceMonth`."""
+    (unmatched) is in none until it is assigned."""
 
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    project = models.ForeignKey(
-        "projects.Project", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
-    )
-    month = models.DateField()  # the first day
-    currency = models.CharField(max_length=3)
     method = models.CharField(max_length=12)
     received = models.BooleanField()  # the payments' amounts are positive
     days = models.IntegerField(null=True)

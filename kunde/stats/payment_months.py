@@ -9,6 +9,7 @@ Installed, lifted and rebuilt around `migrate` as `lib.derived_tables` says.
 """
 
 from kunde.lib.derived_tables import DerivedTable
+from kunde.stats.invoice_months import month_start
 
 TABLE = "stats_paymentmonth"
 PAYMENT_TABLE = "payments_payment"
@@ -18,11 +19,10 @@ PAYMENT_COLUMNS = ("customer_id", "invoice_id", "date", "currency", "method", "a
 
 def _keys(vendor: str) -> list[tuple[str, str]]:
     """(column, expression over the payment `r` and its invoice `i`) of a payment's month."""
+    month = month_start(vendor, "r.date")
     if vendor == "postgresql":
-        month = "CAST(date_trunc('month', r.date) AS date)"
         days = "(r.date - i.issue_date)"
     else:
-        month = "(substr(r.date, 1, 8) || '01')"
         days = "(CAST(julianday(r.date) AS integer) - CAST(julianday(i.issue_date) AS integer))"
     return [
         ("customer_id", "r.customer_id"),
@@ -68,7 +68,7 @@ def _add_row(row: str, sign: str) -> list[str]:
     keys = [
         ("customer_id", f"{row}.customer_id"),
         ("project_id", f"(SELECT project_id {invoice})"),
-        ("month", f"(substr({row}.date, 1, 8) || '01')"),
+        ("month", month_start("sqlite", f"{row}.date")),
         ("currency", f"{row}.currency"),
         ("method", f"{row}.method"),
         ("received", f"({row}.amount_ore > 0)"),
